@@ -1,1 +1,85 @@
-print("bench")
+import Foundation
+import Steno
+
+// Throughput benchmarks for Steno's frontend. Run on a release build:
+//   swift run -c release steno-bench [seconds-of-audio] [repeats]
+// Each figure is the median over the repeats of (audio duration / wall time) on one thread.
+
+let arguments = CommandLine.arguments.dropFirst()
+let seconds = arguments.first.flatMap(Double.init) ?? 60
+let repeats = arguments.dropFirst().first.flatMap(Int.init) ?? 9
+
+/// A deterministic speech-like test signal: harmonics with a wandering pitch under a syllable-rate envelope, plus noise.
+func testSignal(seconds: Double, rate: Int) -> [Float] {
+    var generator = SplitMix(seed: 42)
+    var phase = 0.0
+    return (0..<Int(seconds * Double(rate))).map { index in
+        let t = Double(index) / Double(rate)
+        let pitch = 120 + 30 * sin(2 * .pi * 0.7 * t)
+        phase += 2 * .pi * pitch / Double(rate)
+        let envelope = 0.5 + 0.5 * sin(2 * .pi * 4 * t)
+        let voiced = (1...8).reduce(0.0) { $0 + sin(Double($1) * phase) / Double($1) }
+        return Float(0.2 * envelope * voiced + 0.01 * generator.nextSigned())
+    }
+}
+
+/// A small seeded generator, so every run measures the same signal.
+struct SplitMix {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+    mutating func nextSigned() -> Double { Double(next() >> 11) / Double(1 << 53) * 2 - 1 }
+}
+
+/// Runs `body` `repeats` times and returns the median wall time in seconds.
+func medianSeconds(_ body: () throws -> Void) rethrows -> Double {
+    var times: [Double] = []
+    for _ in 0..<repeats {
+        let start = DispatchTime.now().uptimeNanoseconds
+        try body()
+        times.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+    }
+    return times.sorted()[times.count / 2]
+}
+
+func report(_ name: String, seconds audio: Double, wall: Double) {
+    let line = "\(name.padding(toLength: 46, withPad: " ", startingAt: 0)) \(String(format: "%9.1f", audio / wall))× real time   (median \(String(format: "%.2f", wall * 1000)) ms for \(Int(audio)) s)"
+    print(line)
+}
+
+let folder = NSTemporaryDirectory() + "steno-bench-\(getpid())"
+try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+defer { try? FileManager.default.removeItem(atPath: folder) }
+
+let signal16k = testSignal(seconds: seconds, rate: 16_000)
+let signal44k = testSignal(seconds: seconds, rate: 44_100)
+let files: [(String, [Float], Int, AudioFileFormat)] = [
+    ("16 kHz WAV 16-bit", signal16k, 16_000, .wav16),
+    ("16 kHz FLAC", signal16k, 16_000, .flac16),
+    ("16 kHz Opus", signal16k, 16_000, .oggOpus),
+    ("44.1 kHz WAV 16-bit (resampled)", signal44k, 44_100, .wav16),
+]
+for (name, samples, rate, format) in files {
+    try AudioFileWriter.write(samples, sampleRate: rate, format: format, to: "\(folder)/\(name.hashValue).\(format.rawValue)")
+}
+func path(_ name: String, _ format: AudioFileFormat) -> String { "\(folder)/\(name.hashValue).\(format.rawValue)" }
+
+print("Steno frontend throughput, one thread, \(Int(seconds)) s of audio, median of \(repeats) runs")
+let fbank80 = FeatureOptions.fbank(bins: 80)
+let extractor = FeatureExtractor(options: fbank80)
+
+let wav = path(files[0].0, .wav16)
+report("decode only: 16 kHz WAV 16-bit", seconds: seconds, wall: try medianSeconds { _ = try AudioDecoder.decode(.file(wav)) })
+report("fbank 80 only (samples in memory)", seconds: seconds, wall: try medianSeconds { _ = try extractor.compute(signal16k) })
+report("mfcc 13 only (samples in memory)", seconds: seconds, wall: try medianSeconds { _ = try FeatureExtractor(options: .mfcc()).compute(signal16k) })
+for (name, _, _, format) in files {
+    let frontend = Frontend(features: fbank80)
+    let file = path(name, format)
+    report("decode + fbank 80: \(name)", seconds: seconds, wall: try medianSeconds { _ = try frontend.compute(.file(file)) })
+}

@@ -1,7 +1,17 @@
 import ArgumentParser
 import Steno
 
+/// `steno`: the command-line tool.
 @main
 struct StenoCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "steno", abstract: "Streaming speech recognition.")
+    static let configuration = CommandConfiguration(
+        commandName: "steno",
+        abstract: "Speech recognition on the CPU: audio files and live streams to text.",
+        discussion: """
+            Results go to standard output, diagnostics to standard error. Audio may be any format \
+            libsndfile reads (WAV, FLAC, Ogg Vorbis, Opus, AIFF, MP3, ...), at any rate and channel count; \
+            `-` reads it from standard input.
+            """,
+        subcommands: [FeaturesCommand.self, InfoCommand.self]
+    )
 }

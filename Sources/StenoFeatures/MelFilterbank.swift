@@ -1,0 +1,97 @@
+import Foundation
+
+/// Kaldi's mel scale: `1127 ln(1 + f / 700)`, `f` in Hz, computed in single precision as Kaldi does.
+@inlinable
+public func melScale(_ frequency: Float) -> Float {
+    1127 * logf(1 + frequency / 700)
+}
+
+/// The inverse of ``melScale(_:)``: `700 (exp(m / 1127) - 1)` Hz.
+@inlinable
+public func inverseMelScale(_ mel: Float) -> Float {
+    700 * (expf(mel / 1127) - 1)
+}
+
+/// Triangular filters, equally spaced on the mel scale, over the first `paddedFrameLength / 2`
+/// FFT bins (Kaldi's `MelBanks`: the Nyquist bin is never used).
+///
+/// Stored sparsely: bin `b` has weights `weights[offsets[b]..<offsets[b + 1]]` for the FFT bins
+/// starting at `firstIndex[b]`.
+struct MelFilterbank: Sendable {
+    /// Number of mel bins.
+    let bins: Int
+    /// First FFT bin of each mel bin.
+    let firstIndex: [Int]
+    /// Start of each mel bin's weights in ``weights``; `bins + 1` entries.
+    let offsets: [Int]
+    /// All weights, mel bin after mel bin.
+    let weights: [Float]
+    /// Centre frequency of each mel bin, in Hz.
+    let centerFrequencies: [Float]
+
+    /// Builds the filterbank, or says which option makes it impossible.
+    init(_ options: MelOptions, frame: FrameOptions) throws(FeatureError) {
+        let bins = options.bins
+        guard bins >= 3 else {
+            throw FeatureError(option: "mel.bins", "\(bins) mel bins; use at least 3")
+        }
+        let sampleRate = frame.sampleRate
+        let nyquist = 0.5 * sampleRate
+        let low = options.lowFrequency, high = options.resolvedHighFrequency(sampleRate: sampleRate)
+        guard low.isFinite, low >= 0, low < nyquist else {
+            throw FeatureError(option: "mel.lowFrequency", "\(low) Hz is not a valid low frequency at \(sampleRate) Hz; use a frequency in [0, \(nyquist)) Hz")
+        }
+        guard options.highFrequency.isFinite, high > 0, high <= nyquist else {
+            throw FeatureError(option: "mel.highFrequency", "\(options.highFrequency) Hz gives a high frequency of \(high) Hz, outside (0, \(nyquist)] Hz (Nyquist at \(sampleRate) Hz); use a frequency up to Nyquist, or 0 or a negative offset from it")
+        }
+        guard high > low else {
+            throw FeatureError(option: "mel.highFrequency", "the high frequency \(high) Hz is not above the low frequency \(low) Hz; raise mel.highFrequency or lower mel.lowFrequency")
+        }
+        let padded = frame.paddedFrameLength
+        let fftBins = padded / 2
+        let binWidth = sampleRate / Float(padded)
+        let melLow = melScale(low), melHigh = melScale(high)
+        let delta = (melHigh - melLow) / Float(bins + 1)
+        var firstIndex: [Int] = [], offsets = [0], weights: [Float] = [], centers: [Float] = []
+        for bin in 0..<bins {
+            let left = melLow + Float(bin) * delta
+            let center = melLow + Float(bin + 1) * delta
+            let right = melLow + Float(bin + 2) * delta
+            centers.append(inverseMelScale(center))
+            var first = -1
+            for i in 0..<fftBins {
+                let mel = melScale(binWidth * Float(i))
+                guard mel > left, mel < right else {
+                    if first >= 0 { break }
+                    continue
+                }
+                if first < 0 { first = i }
+                weights.append(mel <= center ? (mel - left) / (center - left) : (right - mel) / (right - center))
+            }
+            guard first >= 0 else {
+                throw FeatureError(option: "mel.bins", "\(bins) mel bins between \(low) and \(high) Hz leave bin \(bin) without any of the \(fftBins) FFT bins; use fewer bins or a longer frame")
+            }
+            firstIndex.append(first)
+            offsets.append(weights.count)
+        }
+        self.bins = bins
+        self.firstIndex = firstIndex
+        self.offsets = offsets
+        self.weights = weights
+        self.centerFrequencies = centers
+    }
+
+    /// Mel energies: `output[b] = Σ weights of b × spectrum`, `spectrum` with at least `paddedFrameLength / 2` values.
+    func apply(_ spectrum: UnsafeBufferPointer<Float>, into output: UnsafeMutableBufferPointer<Float>) {
+        weights.withUnsafeBufferPointer { weights in
+            for bin in 0..<bins {
+                let start = offsets[bin], count = offsets[bin + 1] - start, first = firstIndex[bin]
+                var sum: Float = 0
+                for k in 0..<count {
+                    sum += weights[start + k] * spectrum[first + k]
+                }
+                output[bin] = sum
+            }
+        }
+    }
+}
