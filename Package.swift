@@ -18,8 +18,10 @@ let package = Package(
         .target(name: "StenoFeatures", dependencies: ["CFFTW"]),
         // Matrices over BLAS and network layers.
         .target(name: "StenoNN", dependencies: ["COpenBLAS"]),
+        // CTC loss and gradient, decoding.
+        .target(name: "StenoCTC", dependencies: ["StenoNN"]),
         // The library's face.
-        .target(name: "Steno", dependencies: ["StenoAudio", "StenoFeatures", "StenoNN"]),
+        .target(name: "Steno", dependencies: ["StenoAudio", "StenoFeatures", "StenoNN", "StenoCTC"]),
         // The command-line tool.
         .executableTarget(
             name: "StenoCLI",
@@ -35,7 +37,8 @@ let package = Package(
             resources: [.copy("Fixtures")]
         ),
         .testTarget(name: "StenoNNTests", dependencies: ["StenoNN"]),
-        .testTarget(name: "StenoTests", dependencies: ["Steno"]),
+        .testTarget(name: "StenoCTCTests", dependencies: ["StenoCTC"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "StenoTests", dependencies: ["Steno"], resources: [.copy("Fixtures")]),
         .testTarget(name: "StenoCLITests", dependencies: ["StenoCLI", "Steno"]),
 
         // MARK: - Implementation details

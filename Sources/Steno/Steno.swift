@@ -1,3 +1,5 @@
-// The library's face: `import Steno` brings the audio frontend and the features with it.
+// The library's face: `import Steno` brings every stage with it.
 @_exported import StenoAudio
+@_exported import StenoCTC
 @_exported import StenoFeatures
+@_exported import StenoNN

@@ -11,7 +11,7 @@ let repeats = arguments.dropFirst().first.flatMap(Int.init) ?? 9
 
 /// A deterministic speech-like test signal: harmonics with a wandering pitch under a syllable-rate envelope, plus noise.
 func testSignal(seconds: Double, rate: Int) -> [Float] {
-    var generator = SplitMix(seed: 42)
+    var generator = SplitMix64(seed: 42)
     var phase = 0.0
     return (0..<Int(seconds * Double(rate))).map { index in
         let t = Double(index) / Double(rate)
@@ -19,22 +19,8 @@ func testSignal(seconds: Double, rate: Int) -> [Float] {
         phase += 2 * .pi * pitch / Double(rate)
         let envelope = 0.5 + 0.5 * sin(2 * .pi * 4 * t)
         let voiced = (1...8).reduce(0.0) { $0 + sin(Double($1) * phase) / Double($1) }
-        return Float(0.2 * envelope * voiced + 0.01 * generator.nextSigned())
+        return Float(0.2 * envelope * voiced + 0.01 * (generator.uniform() * 2 - 1))
     }
-}
-
-/// A small seeded generator, so every run measures the same signal.
-struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-    mutating func nextSigned() -> Double { Double(next() >> 11) / Double(1 << 53) * 2 - 1 }
 }
 
 /// Runs `body` `repeats` times and returns the median wall time in seconds.

@@ -6,10 +6,10 @@ import Steno
 struct InfoCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "info",
-        abstract: "Describe audio files: container, encoding, sample rate, channels, duration."
+        abstract: "Describe audio files (container, encoding, rate, channels, duration) and model files (architecture, alphabet, training, results)."
     )
 
-    @Argument(help: "Audio files, or - for standard input.")
+    @Argument(help: "Audio or model files, or - for audio on standard input.")
     var files: [String]
 
     func validate() throws {
@@ -20,9 +20,9 @@ struct InfoCommand: ParsableCommand {
         var failures = 0
         for (index, file) in files.enumerated() {
             do {
-                let info = try AudioDecoder.info(AudioSource(argument: file))
+                let text = try ModelContainer.isModelFile(file) ? Self.describeModel(file) : Self.describe(AudioDecoder.info(AudioSource(argument: file)))
                 if index > 0 { print("") }
-                print(Self.describe(info))
+                print(text)
             } catch {
                 printError("error: \(error)")
                 failures += 1
@@ -41,5 +41,36 @@ struct InfoCommand: ParsableCommand {
         frames: \(info.frames)
         duration: \(String(format: "%.3f", info.duration)) s
         """
+    }
+
+    static func describeCheckpoint(_ state: TrainingState) -> String {
+        state.finished
+            ? "Steno training checkpoint (finished: \(state.history.count) epochs, \(state.step) updates)"
+            : "Steno training checkpoint (epoch \(state.epoch + 1), batch \(state.nextBatch + 1), update \(state.step))"
+    }
+
+    static func describeModel(_ path: String) throws -> String {
+        let container = try ModelContainer(contentsOf: path)
+        let header = try container.decodeMetadata(ModelFileHeader.self)
+        let model = try AcousticModel(container: container, name: path)
+        let d = header.model, n = d.network, p = d.provenance
+        let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
+        let latency = n.chunk.map { "chunks of \($0) + \(n.lookahead) lookahead frames" } ?? "whole utterances"
+        var lines = [
+            "file: \(path)",
+            "kind: \(header.training.map(Self.describeCheckpoint) ?? "Steno acoustic model")",
+            "architecture: \(n.layers) × bidirectional \(n.cell.rawValue.uppercased()) of \(n.hiddenSize) units per direction, frames stacked by \(n.stacking), backward direction over \(latency), dropout \(n.dropout)",
+            "parameters: \(model.parameterCount)",
+            "size: \(size) bytes",
+            "features: \(d.features.kind.rawValue), \(d.features.dimension) per frame, \(d.features.frame.frameLengthMs) ms frames every \(d.features.frame.frameShiftMs) ms at \(Int(d.features.frame.sampleRate)) Hz",
+            "normalization: \(d.normalization.map { "global mean and variance over \($0.count) frames" } ?? "none")",
+            "alphabet: \(d.alphabet.classCount) classes (blank + \"\(String(d.alphabet.characters))\")",
+        ]
+        if !p.trainingData.isEmpty { lines.append("trained on: \(p.trainingData.joined(separator: ", "))") }
+        if !p.validationData.isEmpty { lines.append("validated on: \(p.validationData.joined(separator: ", "))") }
+        if p.epochs > 0 { lines.append("training: \(p.epochs) epochs, \(p.steps) updates, finished \(p.created)") }
+        for (name, value) in p.metrics.sorted(by: { $0.key < $1.key }) { lines.append("\(name): \(String(format: "%.3f", value))") }
+        if !p.notes.isEmpty { lines.append("notes: \(p.notes)") }
+        return lines.joined(separator: "\n")
     }
 }

@@ -1,0 +1,152 @@
+import Foundation
+import StenoCTC
+import StenoNN
+
+/// Everything about a model except its weights: what goes into a model file's header.
+public struct ModelDescription: Codable, Sendable, Equatable {
+    /// The output classes (index 0 is the CTC blank).
+    public var alphabet: Alphabet
+    /// How audio becomes the network's input frames.
+    public var features: FeatureOptions
+    /// The network's shape.
+    public var network: NetworkConfiguration
+    /// Global mean and variance of the training features, applied to every input frame.
+    public var normalization: NormalizationStatistics?
+    /// Where the model came from and how well it did.
+    public var provenance: Provenance
+
+    /// Training data, settings and measured results, for `steno info`.
+    public struct Provenance: Codable, Sendable, Equatable {
+        /// Manifests trained on.
+        public var trainingData: [String] = []
+        /// Manifests validated on.
+        public var validationData: [String] = []
+        /// Epochs and updates run.
+        public var epochs = 0, steps = 0
+        /// When training finished (ISO 8601).
+        public var created = ""
+        /// Measured figures, e.g. "valid_cer": 12.3 (percent).
+        public var metrics: [String: Double] = [:]
+        /// Free text: splits, recipe, licences of the data.
+        public var notes = ""
+        public init() {}
+    }
+
+    public init(alphabet: Alphabet, features: FeatureOptions, network: NetworkConfiguration,
+                normalization: NormalizationStatistics? = nil, provenance: Provenance = Provenance()) {
+        self.alphabet = alphabet
+        self.features = features
+        self.network = network
+        self.normalization = normalization
+        self.provenance = provenance
+    }
+}
+
+/// An acoustic model: a description plus a network with its weights, ready to score audio.
+public final class AcousticModel {
+    /// The header: alphabet, features, architecture, normalization, provenance.
+    public var description: ModelDescription
+    /// The network; its parameters are the model's weights.
+    public let network: AcousticNetwork<Float>
+
+    /// A model with freshly initialised weights drawn from `seed`.
+    public init(_ description: ModelDescription, seed: UInt64) {
+        self.description = description
+        network = AcousticNetwork(description.network, seed: seed)
+    }
+
+    /// Loads a model file, checking that its tensors match its architecture.
+    public convenience init(contentsOf path: String) throws {
+        let container = try ModelContainer(contentsOf: path)
+        try self.init(container: container, name: path)
+    }
+
+    /// A model from a decoded container (a model file or a checkpoint).
+    public convenience init(container: ModelContainer, name: String) throws {
+        let description: ModelDescription
+        do {
+            description = try container.decodeMetadata(ModelFileHeader.self).model
+        } catch {
+            throw ModelLoadError(file: name, problem: "the header does not describe a Steno acoustic model (\(error))")
+        }
+        if let problem = description.network.problem {
+            throw ModelLoadError(file: name, problem: "invalid architecture: \(problem)")
+        }
+        guard description.network.classes == description.alphabet.classCount else {
+            throw ModelLoadError(file: name, problem: "the network has \(description.network.classes) outputs but the alphabet \(description.alphabet.classCount) classes")
+        }
+        guard description.network.inputSize == description.features.dimension else {
+            throw ModelLoadError(file: name, problem: "the network takes \(description.network.inputSize) features per frame but the feature options give \(description.features.dimension)")
+        }
+        self.init(description, seed: 0)
+        try loadWeights(from: container, name: name)
+    }
+
+    /// Copies weights from `container` into the network; every parameter must be there with its exact shape.
+    public func loadWeights(from container: ModelContainer, name: String) throws {
+        for parameter in network.parameters {
+            guard let tensor = container.tensor(named: parameter.name) else {
+                throw ModelLoadError(file: name, problem: "tensor \(parameter.name) is missing")
+            }
+            guard tensor.shape == parameter.shape else {
+                throw ModelLoadError(file: name, problem: "tensor \(parameter.name) has shape \(tensor.shape), the architecture needs \(parameter.shape)")
+            }
+            guard tensor.values.allSatisfy(\.isFinite) else {
+                throw ModelLoadError(file: name, problem: "tensor \(parameter.name) holds NaN or infinite values")
+            }
+            parameter.values = tensor.values
+        }
+    }
+
+    /// The weights as named tensors.
+    public var weightTensors: [NamedTensor] {
+        network.parameters.map { NamedTensor(name: $0.name, shape: $0.shape, values: $0.values) }
+    }
+
+    /// Number of weights.
+    public var parameterCount: Int { network.parameters.reduce(0) { $0 + $1.count } }
+
+    /// The model file's container: header plus weights (plus `extraTensors`, e.g. optimizer state in checkpoints).
+    public func container(training: TrainingState? = nil, extraTensors: [NamedTensor] = []) throws -> ModelContainer {
+        try ModelContainer(encoding: ModelFileHeader(model: description, training: training), tensors: weightTensors + extraTensors)
+    }
+
+    /// Writes the model to `path` atomically; `float16` halves the size.
+    public func write(to path: String, storage: ModelContainer.Storage = .float32) throws {
+        try container().write(to: path, storage: storage)
+    }
+
+    /// Input frames `[frames, inputSize]` after the model's global normalization.
+    public func normalized(_ features: FeatureMatrix) -> FeatureMatrix {
+        guard let statistics = description.normalization else { return features }
+        var copy = features
+        copy.normalize(using: statistics)
+        return copy
+    }
+
+    /// Logits `[outputFrames, classes]` for one utterance's features (already normalized).
+    public func logits(_ features: FeatureMatrix) -> (values: [Float], frames: Int) {
+        let batch = SequenceBatch(values: features.values, lengths: [features.frameCount], steps: features.frameCount, width: features.dimension)
+        let output = network.forward(batch, training: false)
+        return (output.logits, output.lengths[0])
+    }
+}
+
+/// What a model file's metadata holds: the model and, in checkpoints, the training state.
+public struct ModelFileHeader: Codable, Sendable {
+    /// The model's description.
+    public var model: ModelDescription
+    /// Present in training checkpoints only.
+    public var training: TrainingState?
+}
+
+/// A model file that is readable but not a usable model.
+public struct ModelLoadError: Error, CustomStringConvertible, Sendable, Equatable {
+    public var file: String
+    public var problem: String
+    public init(file: String, problem: String) {
+        self.file = file
+        self.problem = problem
+    }
+    public var description: String { "\(file): \(problem)" }
+}

@@ -1,0 +1,246 @@
+import ArgumentParser
+import Foundation
+import Steno
+
+extension RecurrentCellKind: ExpressibleByArgument {}
+
+/// `steno train`: an acoustic model from labeled audio.
+struct TrainCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "train",
+        abstract: "Train a CTC acoustic model (stacked bidirectional LSTM by default) on labeled audio.",
+        discussion: """
+            Manifests are TSV (path<TAB>transcript, paths relative to the manifest, # comments) or JSON lines \
+            ({"audio_filepath": ..., "text": ...}). Transcripts are normalized (lowercase, numbers to words, \
+            punctuation dropped). Features are computed once, then epochs run over them. The model with the best \
+            validation CER is written to --output; the full training state to --checkpoint every \
+            --checkpoint-every updates and at every epoch's end, so --resume continues exactly where it stopped.
+            """
+    )
+
+    @Option(name: .customLong("train"), help: "Training manifest (repeat for several).")
+    var trainManifests: [String] = []
+
+    @Option(name: .customLong("valid"), help: "Validation manifest: never trained on; picks the best epoch.")
+    var validManifest: String
+
+    @Option(name: .shortAndLong, help: "Where the best model is written (atomically).")
+    var output: String
+
+    @Option(help: "Checkpoint file (default: OUTPUT.checkpoint).")
+    var checkpoint: String?
+
+    @Option(help: "Continue the run saved in this checkpoint; its network and training options are used.")
+    var resume: String?
+
+    @Option(name: .customLong("init"), help: "Start from this model's weights (fine-tuning) instead of random ones.")
+    var initialModel: String?
+
+    @Option(help: "Log-mel bins per frame (fbank, Kaldi definitions).")
+    var bins: Int = 80
+
+    @Option(help: "Recurrent cell.")
+    var cell: RecurrentCellKind = .lstm
+
+    @Option(help: "Bidirectional recurrent layers.")
+    var layers: Int = 3
+
+    @Option(help: "Units per direction.")
+    var hidden: Int = 256
+
+    @Option(help: "Frames stacked into one (and the frame rate divided by it).")
+    var stacking: Int = 3
+
+    @Option(help: "Latency control: frames (after stacking) per backward-direction chunk; 0 = whole utterances.")
+    var chunk: Int = 4
+
+    @Option(help: "Latency control: frames (after stacking) of lookahead after each chunk.")
+    var lookahead: Int = 2
+
+    @Option(help: "Dropout after each recurrent layer.")
+    var dropout: Double = 0.1
+
+    @Option(help: "Epochs at most.")
+    var epochs: Int = 30
+
+    @Option(help: "Utterances per update.")
+    var batchSize: Int = 16
+
+    @Option(help: "Peak learning rate (Adam).")
+    var learningRate: Double = 1e-3
+
+    @Option(help: "Warm-up updates.")
+    var warmup: Int = 200
+
+    @Option(help: "Learning-rate factor per epoch after warm-up.")
+    var decay: Double = 0.9
+
+    @Option(help: "Decoupled weight decay (AdamW).")
+    var weightDecay: Double = 0
+
+    @Option(help: "Clip the global gradient norm to this.")
+    var clipNorm: Double = 5
+
+    @Option(help: "Seed for initialisation, batch order, augmentation and dropout.")
+    var seed: UInt64 = 1
+
+    @Flag(inversion: .prefixedNo, help: "SpecAugment: two frequency and two time masks per utterance.")
+    var specAugment = true
+
+    @Option(help: "Speed-perturbation factors, comma-separated (e.g. 0.9,1.0,1.1).")
+    var speeds: String = "1.0"
+
+    @Option(help: "Stop after this many epochs without a better validation CER.")
+    var patience: Int = 5
+
+    @Option(help: "Write a checkpoint every this many updates.")
+    var checkpointEvery: Int = 200
+
+    @Option(help: "Threads for matrix work and per-utterance work.")
+    var threads: Int = 1
+
+    @Option(help: "Leave out utterances longer than this, in seconds.")
+    var maxSeconds: Double = 30
+
+    @Flag(help: "Store the output model in float16 (half the size).")
+    var float16 = false
+
+    func validate() throws {
+        if resume == nil && trainManifests.isEmpty { throw ValidationError("give at least one --train manifest") }
+        if resume != nil && initialModel != nil { throw ValidationError("--resume and --init cannot be combined") }
+        if let problem = try trainingOptions().problem { throw ValidationError(problem) }
+        if let problem = networkConfiguration(classes: 2).problem { throw ValidationError(problem) }
+        if bins < 1 { throw ValidationError("--bins must be at least 1") }
+    }
+
+    func trainingOptions() throws -> TrainingOptions {
+        var options = TrainingOptions()
+        options.epochs = epochs
+        options.batchSize = batchSize
+        options.learningRate = learningRate
+        options.warmupSteps = warmup
+        options.decayPerEpoch = decay
+        options.weightDecay = weightDecay
+        options.clipNorm = clipNorm
+        options.seed = seed
+        options.specAugment = specAugment ? SpecAugmentOptions() : .off
+        let factors = speeds.split(separator: ",").map { Double($0.trimmingCharacters(in: .whitespaces)) }
+        guard factors.allSatisfy({ $0 != nil }) else { throw ValidationError("--speeds must be numbers separated by commas, e.g. 0.9,1.0,1.1") }
+        options.speeds = factors.map { $0! }
+        options.patience = patience
+        options.checkpointEvery = checkpointEvery
+        options.threads = threads
+        options.maximumSeconds = maxSeconds
+        return options
+    }
+
+    func networkConfiguration(classes: Int) -> NetworkConfiguration {
+        NetworkConfiguration(inputSize: bins, classes: classes, stacking: stacking, cell: cell, layers: layers, hiddenSize: hidden,
+                             chunk: chunk == 0 ? nil : chunk, lookahead: lookahead, dropout: dropout)
+    }
+
+    func run() throws {
+        BLASThreads.set(threads)
+        let checkpointPath = resume ?? checkpoint ?? output + ".checkpoint"
+        for path in [output, checkpointPath] + (initialModel.map { [$0] } ?? []) where trainManifests.contains(path) || path == validManifest {
+            throw ValidationError("\(path) is a manifest; choose another file for the model or checkpoint")
+        }
+
+        // The model's description decides the features, so it comes first.
+        let model: AcousticModel
+        let savedState: TrainingState?
+        if let resume {
+            let container = try ModelContainer(contentsOf: resume)
+            model = try AcousticModel(container: container, name: resume)
+            savedState = try container.decodeMetadata(ModelFileHeader.self).training
+        } else if let initialModel {
+            model = try AcousticModel(contentsOf: initialModel)
+            savedState = nil
+        } else {
+            let features = FeatureOptions.fbank(bins: bins)
+            let description = ModelDescription(alphabet: .english, features: features, network: networkConfiguration(classes: Alphabet.english.classCount))
+            model = AcousticModel(description, seed: seed)
+            savedState = nil
+        }
+        let options = try savedState?.options ?? trainingOptions()
+
+        let trainList = try trainManifests.map { path throws in try Manifest.load(path) }
+        let validList = try Manifest.load(validManifest)
+        printError("preparing features (\(model.description.features.dimension) per frame) for \(trainList.map(\.entries.count).reduce(0, +)) training and \(validList.entries.count) validation utterances…")
+        let (training, trainReport) = TrainingCorpus.prepare(
+            manifests: trainList, features: model.description.features, alphabet: model.description.alphabet,
+            speeds: options.speeds, maximumSeconds: options.maximumSeconds, threads: options.threads)
+        report(trainReport, name: "training")
+        let (validation, validReport) = TrainingCorpus.prepare(
+            manifests: [validList], features: model.description.features, alphabet: model.description.alphabet,
+            maximumSeconds: .infinity, threads: options.threads)
+        report(validReport, name: "validation")
+        guard !training.utterances.isEmpty else { throw ValidationError("no usable training utterances") }
+        guard !validation.utterances.isEmpty else { throw ValidationError("no usable validation utterances") }
+
+        let trainer: Trainer
+        if let resume {
+            trainer = try Trainer(resuming: resume, training: training, validation: validation, output: output)
+            printError("resuming \(resume): epoch \(trainer.state.epoch + 1), batch \(trainer.state.nextBatch + 1), update \(trainer.state.step)")
+        } else {
+            if initialModel == nil { model.description.normalization = training.statistics() }
+            model.description.provenance.trainingData = trainManifests
+            model.description.provenance.validationData = [validManifest]
+            trainer = Trainer(model: model, training: training, validation: validation, options: options, output: output, checkpoint: checkpointPath)
+        }
+        trainer.outputStorage = float16 ? .float16 : .float32
+        let bar = ProgressPrinter()
+        trainer.log = { bar.log($0) }
+        trainer.progress = { bar.show($0) }
+        printError("training \(trainer.model.parameterCount) parameters on \(training.utterances.count) utterances (\(String(format: "%.2f", trainReport.seconds / 3600)) h), validating on \(validation.utterances.count)")
+        let state = try trainer.run()
+        bar.finish()
+        if let best = state.history.min(by: { $0.validCER < $1.validCER }) {
+            print(String(format: "best epoch %d: valid CER %.2f%%, WER %.2f%%, loss %.3f; model in %@", best.epoch, best.validCER, best.validWER, best.validLoss, output))
+        }
+    }
+
+    private func report(_ report: PreparationReport, name: String) {
+        printError("\(name): \(report.prepared) utterances, \(String(format: "%.1f", report.seconds / 60)) min of audio")
+        for message in report.unreadable.prefix(20) { printError("warning: skipped \(message)") }
+        if report.unreadable.count > 20 { printError("warning: … and \(report.unreadable.count - 20) more unreadable files") }
+        if !report.emptyTranscripts.isEmpty { printError("warning: \(report.emptyTranscripts.count) \(name) utterances have no usable transcript (e.g. \(report.emptyTranscripts[0]))") }
+        if !report.tooLong.isEmpty { printError("warning: \(report.tooLong.count) \(name) utterances are longer than --max-seconds and left out") }
+        if !report.unknownCharacters.isEmpty {
+            let list = report.unknownCharacters.sorted().map { "\"\($0)\"" }.joined(separator: " ")
+            printError("warning: characters outside the alphabet dropped from \(name) transcripts: \(list)")
+        }
+    }
+}
+
+/// A progress bar on standard error when it is a terminal; otherwise a plain line every 30 seconds.
+final class ProgressPrinter {
+    private let isTerminal = isatty(STDERR_FILENO) != 0
+    private var lastLine = Date.distantPast
+    private var drawn = false
+
+    func show(_ p: TrainingProgress) {
+        let eta = Int(p.epochSecondsLeft.rounded())
+        let text = String(format: "epoch %d/%d  batch %d/%d  loss %.3f  %.0f frames/s  ETA %d:%02d",
+                          p.epoch, p.epochs, p.batch, p.batches, p.loss, p.framesPerSecond, eta / 60, eta % 60)
+        if isTerminal {
+            let width = 24, filled = p.batches > 0 ? width * p.batch / p.batches : 0
+            let bar = String(repeating: "=", count: filled) + String(repeating: " ", count: width - filled)
+            FileHandle.standardError.write(Data("\r[\(bar)] \(text)\u{1B}[K".utf8))
+            drawn = true
+        } else if Date().timeIntervalSince(lastLine) >= 30 || p.batch == p.batches {
+            printError(text)
+            lastLine = Date()
+        }
+    }
+
+    /// A log line that does not collide with the bar.
+    func log(_ message: String) {
+        if drawn { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
+        printError(message)
+    }
+
+    func finish() {
+        if drawn { FileHandle.standardError.write(Data("\n".utf8)) }
+    }
+}

@@ -1,0 +1,223 @@
+/// The recurrent cell a ``RecurrentLayer`` runs. All share one interface (an input projection,
+/// a hidden projection, an elementwise step) and PyTorch's gate order and equations.
+public enum RecurrentCellKind: String, Codable, Sendable, CaseIterable {
+    /// Long short-term memory: gates i, f, g, o; c = f·c' + i·g, h = o·tanh(c).
+    case lstm
+    /// Gated recurrent unit: gates r, z, n; n = tanh(xₙ + r·hₙ), h = (1 − z)·n + z·h'.
+    case gru
+    /// Plain (Elman) recurrence: h = tanh(x + h').
+    case rnn
+
+    /// Blocks of `hidden` rows in the projections.
+    public var gateCount: Int {
+        switch self {
+        case .lstm: 4
+        case .gru: 3
+        case .rnn: 1
+        }
+    }
+}
+
+/// One direction of a recurrent layer over a time-major batch of sequences.
+///
+/// Shapes (row-major): input `[T·B, I]` with frame t of sequence b at row t·B + b; output `[T·B, H]`;
+/// G = gates × H. Parameters: wInput `[G, I]`, wHidden `[G, H]`, bInput `[G]`, bHidden `[G]`.
+/// A mask `[T·B]` (1 inside a sequence, 0 past its end) zeroes the state at padded frames, so a
+/// reversed layer starts every sequence from a zero state at its own last frame.
+public final class RecurrentLayer<Scalar: NetworkScalar> {
+    public let cell: RecurrentCellKind
+    public let inputSize: Int
+    public let hiddenSize: Int
+    /// Runs from the last frame to the first.
+    public let reversed: Bool
+    public let wInput: Parameter<Scalar>, wHidden: Parameter<Scalar>, bInput: Parameter<Scalar>, bHidden: Parameter<Scalar>
+
+    // Kept from the forward pass for the backward pass.
+    private var steps = 0, batch = 0
+    private let input = Workspace<Scalar>()           // [T·B, I]
+    private let mask = Workspace<Scalar>()            // [T·B]
+    private let gates = Workspace<Scalar>()           // [T·B, G] activated: LSTM i,f,g,o; GRU r,z,n; RNN h
+    private let previousHidden = Workspace<Scalar>()  // [T·B, H] the state each step started from
+    private let cellStates = Workspace<Scalar>()      // [T·B, H] LSTM: c before masking; GRU: the n block of the hidden projection
+    private let previousCell = Workspace<Scalar>()    // [T·B, H] LSTM: the cell state each step started from
+
+    /// A layer with weights uniform in ±1/√H (PyTorch's initialisation) and, for LSTM, a forget-gate
+    /// bias of 1 so that early in training the cell keeps its memory.
+    public init(cell: RecurrentCellKind, inputSize: Int, hiddenSize: Int, reversed: Bool, name: String, random: inout SplitMix64) {
+        self.cell = cell
+        self.inputSize = inputSize
+        self.hiddenSize = hiddenSize
+        self.reversed = reversed
+        let rows = cell.gateCount * hiddenSize
+        let bound = 1 / Double(hiddenSize).squareRoot()
+        wInput = Parameter(name: name + ".wInput", shape: [rows, inputSize], uniformBound: bound, random: &random)
+        wHidden = Parameter(name: name + ".wHidden", shape: [rows, hiddenSize], uniformBound: bound, random: &random)
+        bInput = Parameter(name: name + ".bInput", shape: [rows], uniformBound: bound, random: &random)
+        bHidden = Parameter(name: name + ".bHidden", shape: [rows], uniformBound: bound, random: &random)
+        if cell == .lstm {
+            for j in hiddenSize..<2 * hiddenSize {
+                bInput.values[j] = 1
+                bHidden.values[j] = 0
+            }
+        }
+    }
+
+    /// The layer's parameters.
+    public var parameters: [Parameter<Scalar>] { [wInput, wHidden, bInput, bHidden] }
+
+    /// Runs the recurrence over `input` `[steps·batch, I]` under `mask` `[steps·batch]`; returns `[steps·batch, H]`.
+    public func forward(_ inputValues: [Scalar], mask maskValues: [Scalar], steps: Int, batch: Int) -> [Scalar] {
+        let H = hiddenSize, G = cell.gateCount * H, rows = steps * batch
+        precondition(inputValues.count == rows * inputSize && maskValues.count == rows, "RecurrentLayer: input or mask has the wrong size")
+        self.steps = steps
+        self.batch = batch
+        input.load(inputValues)
+        mask.load(maskValues)
+        gates.reset(count: rows * G)
+        previousHidden.reset(count: rows * H)
+        cellStates.reset(count: cell == .rnn ? 0 : rows * H)
+        previousCell.reset(count: cell == .lstm ? rows * H : 0)
+        var output = [Scalar](repeating: 0, count: rows * H)
+        var hidden = [Scalar](repeating: 0, count: batch * H)      // h' [B, H]
+        var cellState = [Scalar](repeating: 0, count: batch * H)   // c' [B, H]
+        var recurrent = [Scalar](repeating: 0, count: batch * G)   // wHidden·h' + bHidden [B, G]
+        let projected = Workspace<Scalar>()                        // wInput·x + bInput [T·B, G]
+        projected.reset(count: rows * G)
+
+        bInput.values.withUnsafeBufferPointer { broadcastRows($0.baseAddress!, into: projected.pointer, rows: rows, columns: G) }
+        wInput.values.withUnsafeBufferPointer { product(input.pointer, $0.baseAddress!, transposeB: true, into: projected.pointer, m: rows, n: G, k: inputSize, accumulate: true) }
+
+        wHidden.values.withUnsafeBufferPointer { wh in
+        bHidden.values.withUnsafeBufferPointer { bh in
+        hidden.withUnsafeMutableBufferPointer { h in
+        cellState.withUnsafeMutableBufferPointer { cs in
+        recurrent.withUnsafeMutableBufferPointer { rp in
+        output.withUnsafeMutableBufferPointer { out in
+            for step in 0..<steps {
+                let t = reversed ? steps - 1 - step : step
+                let first = t * batch
+                broadcastRows(bh.baseAddress!, into: rp.baseAddress!, rows: batch, columns: G)
+                product(h.baseAddress!, wh.baseAddress!, transposeB: true, into: rp.baseAddress!, m: batch, n: G, k: H, accumulate: true)
+                (previousHidden.pointer + first * H).update(from: h.baseAddress!, count: batch * H)
+                if cell == .lstm { (previousCell.pointer + first * H).update(from: cs.baseAddress!, count: batch * H) }
+                for b in 0..<batch {
+                    let row = first + b, m = mask.pointer[row]
+                    let x = projected.pointer + row * G, r = rp.baseAddress! + b * G, a = gates.pointer + row * G
+                    let hb = h.baseAddress! + b * H, cb = cs.baseAddress! + b * H
+                    switch cell {
+                    case .lstm:
+                        let cNew = cellStates.pointer + row * H
+                        for j in 0..<H {
+                            let i = Scalar.sigmoid(x[j] + r[j]), f = Scalar.sigmoid(x[H + j] + r[H + j])
+                            let g = Scalar.hyperbolicTangent(x[2 * H + j] + r[2 * H + j]), o = Scalar.sigmoid(x[3 * H + j] + r[3 * H + j])
+                            a[j] = i; a[H + j] = f; a[2 * H + j] = g; a[3 * H + j] = o
+                            let c = f * cb[j] + i * g
+                            cNew[j] = c
+                            cb[j] = c * m
+                            hb[j] = o * Scalar.hyperbolicTangent(c) * m
+                        }
+                    case .gru:
+                        let hn = cellStates.pointer + row * H
+                        for j in 0..<H {
+                            let rg = Scalar.sigmoid(x[j] + r[j]), z = Scalar.sigmoid(x[H + j] + r[H + j])
+                            let n = Scalar.hyperbolicTangent(x[2 * H + j] + rg * r[2 * H + j])
+                            a[j] = rg; a[H + j] = z; a[2 * H + j] = n
+                            hn[j] = r[2 * H + j]
+                            hb[j] = ((1 - z) * n + z * hb[j]) * m
+                        }
+                    case .rnn:
+                        for j in 0..<H {
+                            let value = Scalar.hyperbolicTangent(x[j] + r[j])
+                            a[j] = value
+                            hb[j] = value * m
+                        }
+                    }
+                }
+                (out.baseAddress! + first * H).update(from: h.baseAddress!, count: batch * H)
+            }
+        }}}}}}
+        return output
+    }
+
+    /// Back-propagates `outputGradient` `[T·B, H]` through the last forward pass: adds to the
+    /// parameters' gradients and returns ∂loss/∂input `[T·B, I]`.
+    public func backward(_ outputGradient: [Scalar]) -> [Scalar] {
+        let H = hiddenSize, G = cell.gateCount * H, rows = steps * batch
+        precondition(outputGradient.count == rows * H, "RecurrentLayer.backward: gradient has the wrong size")
+        var inputGradient = [Scalar](repeating: 0, count: rows * inputSize)
+        let gateGradient = Workspace<Scalar>()                 // ∂/∂(input projection) [T·B, G]
+        gateGradient.reset(count: rows * G)
+        // ∂/∂(hidden projection) [T·B, G]: the same as gateGradient except for GRU's n block.
+        let hiddenGateGradient = Workspace<Scalar>()
+        hiddenGateGradient.reset(count: cell == .gru ? rows * G : 0)
+        let hiddenSource = cell == .gru ? hiddenGateGradient : gateGradient
+        var hiddenNext = [Scalar](repeating: 0, count: batch * H)   // ∂/∂h' for the step that ran before [B, H]
+        var cellNext = [Scalar](repeating: 0, count: batch * H)     // ∂/∂c' [B, H]
+
+        outputGradient.withUnsafeBufferPointer { dOut in
+        wHidden.values.withUnsafeBufferPointer { wh in
+        hiddenNext.withUnsafeMutableBufferPointer { dhNext in
+        cellNext.withUnsafeMutableBufferPointer { dcNext in
+            for step in stride(from: steps - 1, through: 0, by: -1) {
+                let t = reversed ? steps - 1 - step : step
+                let first = t * batch
+                for b in 0..<batch {
+                    let row = first + b, m = mask.pointer[row]
+                    let a = gates.pointer + row * G, d = gateGradient.pointer + row * G
+                    let dy = dOut.baseAddress! + row * H, dhn = dhNext.baseAddress! + b * H, dcn = dcNext.baseAddress! + b * H
+                    switch cell {
+                    case .lstm:
+                        let cells = cellStates.pointer + row * H, cPrevious = previousCell.pointer + row * H
+                        for j in 0..<H {
+                            // The output and the next step both read the masked state.
+                            let dh = (dy[j] + dhn[j]) * m
+                            let i = a[j], f = a[H + j], g = a[2 * H + j], o = a[3 * H + j]
+                            let tc = Scalar.hyperbolicTangent(cells[j])
+                            let dc = dcn[j] * m + dh * o * (1 - tc * tc)
+                            d[j] = dc * g * i * (1 - i)
+                            d[H + j] = dc * cPrevious[j] * f * (1 - f)
+                            d[2 * H + j] = dc * i * (1 - g * g)
+                            d[3 * H + j] = dh * tc * o * (1 - o)
+                            dcn[j] = dc * f
+                        }
+                    case .gru:
+                        let hn = cellStates.pointer + row * H, hPrevious = previousHidden.pointer + row * H
+                        let dr2 = hiddenGateGradient.pointer + row * G
+                        for j in 0..<H {
+                            let dh = (dy[j] + dhn[j]) * m
+                            let r = a[j], z = a[H + j], n = a[2 * H + j]
+                            let dn = dh * (1 - z) * (1 - n * n)
+                            let dr = dn * hn[j] * r * (1 - r)
+                            let dz = dh * (hPrevious[j] - n) * z * (1 - z)
+                            d[j] = dr; d[H + j] = dz; d[2 * H + j] = dn
+                            dr2[j] = dr; dr2[H + j] = dz; dr2[2 * H + j] = dn * r
+                            dcn[j] = dh * z      // the direct path h' → h, added below
+                        }
+                    case .rnn:
+                        for j in 0..<H {
+                            let dh = (dy[j] + dhn[j]) * m
+                            d[j] = dh * (1 - a[j] * a[j])
+                        }
+                    }
+                }
+                // ∂/∂h' = ∂(hidden projection) · wHidden [B, G]·[G, H] (+ GRU's direct path).
+                product(hiddenSource.pointer + first * G, wh.baseAddress!, transposeB: false, into: dhNext.baseAddress!, m: batch, n: H, k: G)
+                if cell == .gru {
+                    for index in 0..<batch * H { dhNext[index] += dcNext[index] }
+                }
+            }
+        }}}}
+
+        // Whole-sequence parameter gradients, one product each.
+        wInput.gradient.withUnsafeMutableBufferPointer { transposedProduct(gateGradient.pointer, input.pointer, into: $0.baseAddress!, m: G, n: inputSize, k: rows) }
+        wHidden.gradient.withUnsafeMutableBufferPointer { transposedProduct(hiddenSource.pointer, previousHidden.pointer, into: $0.baseAddress!, m: G, n: H, k: rows) }
+        bInput.gradient.withUnsafeMutableBufferPointer { accumulateColumnSums(gateGradient.pointer, rows: rows, columns: G, into: $0.baseAddress!) }
+        bHidden.gradient.withUnsafeMutableBufferPointer { accumulateColumnSums(hiddenSource.pointer, rows: rows, columns: G, into: $0.baseAddress!) }
+        // ∂/∂input = ∂(input projection) · wInput [T·B, G]·[G, I].
+        wInput.values.withUnsafeBufferPointer { w in
+        inputGradient.withUnsafeMutableBufferPointer { dx in
+            product(gateGradient.pointer, w.baseAddress!, transposeB: false, into: dx.baseAddress!, m: rows, n: inputSize, k: G)
+        }}
+        return inputGradient
+    }
+}

@@ -1,0 +1,185 @@
+import Foundation
+import Testing
+@testable import Steno
+
+/// A tiny labeled corpus: each utterance a run of tones, one pitch per letter, written as WAV files.
+func toneCorpus(in folder: String, transcripts: [String]) throws -> Manifest {
+    let pitches: [Character: Double] = ["a": 300, "b": 700, "c": 1_300, "d": 2_100]
+    var entries: [ManifestEntry] = []
+    for (index, text) in transcripts.enumerated() {
+        var samples: [Float] = []
+        for letter in text {
+            let frequency = pitches[letter] ?? 0
+            samples += (0..<2_400).map { Float(0.3 * sin(2 * .pi * frequency * Double($0) / 16_000)) }
+            samples += [Float](repeating: 0, count: 800)
+        }
+        let path = folder + "/utterance\(index).wav"
+        try AudioFileWriter.write(samples, sampleRate: 16_000, format: .wav16, to: path)
+        entries.append(ManifestEntry(audioPath: path, transcript: text, line: index + 1))
+    }
+    return Manifest(path: folder + "/manifest.tsv", entries: entries)
+}
+
+/// A small model and corpus for fast training tests.
+func smallSetup(_ folder: String) throws -> (AcousticModel, TrainingCorpus, TrainingOptions) {
+    let manifest = try toneCorpus(in: folder, transcripts: ["ab", "ba", "abc", "cab", "dd", "bad"])
+    let features = FeatureOptions.fbank(bins: 16)
+    let (corpus, report) = TrainingCorpus.prepare(manifests: [manifest], features: features, alphabet: .english)
+    #expect(report.prepared == 6)
+    let network = NetworkConfiguration(inputSize: 16, classes: Alphabet.english.classCount, stacking: 2, layers: 1, hiddenSize: 12, chunk: 3, lookahead: 1, dropout: 0.1)
+    let model = AcousticModel(ModelDescription(alphabet: .english, features: features, network: network, normalization: corpus.statistics()), seed: 3)
+    var options = TrainingOptions()
+    options.epochs = 3
+    options.batchSize = 2
+    options.warmupSteps = 2
+    options.checkpointEvery = 1
+    options.learningRate = 3e-3
+    return (model, corpus, options)
+}
+
+@Suite("Training")
+struct TrainingTests {
+    @Test("Resuming from a mid-run checkpoint gives exactly the weights of an uninterrupted run")
+    func resumeIsExact() throws {
+        let scratch = Scratch()
+        let (model, corpus, options) = try smallSetup(scratch.path)
+        let straight = Trainer(model: model, training: corpus, validation: corpus, options: options,
+                               output: scratch.file("straight.steno"), checkpoint: scratch.file("straight.checkpoint"))
+        // Keep the checkpoint written after update 4 (epoch 2, batch 2: mid-epoch).
+        var saved = false
+        straight.progress = { progress in
+            if progress.step == 4 && !saved {
+                try? FileManager.default.copyItem(atPath: scratch.file("straight.checkpoint"), toPath: scratch.file("at4.checkpoint"))
+                saved = true
+            }
+        }
+        let final = try straight.run()
+        #expect(saved)
+        #expect(final.step == 9 && final.history.count == 3)
+
+        let resumed = try Trainer(resuming: scratch.file("at4.checkpoint"), training: corpus, validation: corpus, output: scratch.file("resumed.steno"))
+        #expect(resumed.state.step == 4 && resumed.state.epoch == 1 && resumed.state.nextBatch == 1)
+        let resumedFinal = try resumed.run()
+        #expect(resumedFinal.history == final.history.map { record in
+            var copy = record
+            copy.seconds = resumedFinal.history[record.epoch - 1].seconds
+            return copy
+        })
+        for (a, b) in zip(straight.model.network.parameters, resumed.model.network.parameters) {
+            let same = a.values == b.values
+            #expect(same, "\(a.name) differs after resuming")
+        }
+    }
+
+    @Test("A batch whose loss is not finite is skipped and never reaches the weights")
+    func nonFiniteBatch() throws {
+        let scratch = Scratch()
+        var (model, corpus, options) = try smallSetup(scratch.path)
+        for index in corpus.utterances.indices {
+            var values = corpus.utterances[index].features[0].values
+            values[3] = .nan
+            corpus.utterances[index].features[0] = FeatureMatrix(dimension: 16, values: values)
+        }
+        options.epochs = 1
+        // SpecAugment could mask the NaN away.
+        options.specAugment = .off
+        let before = model.network.parameters.map(\.values)
+        let trainer = Trainer(model: model, training: corpus, validation: corpus, options: options,
+                              output: scratch.file("m.steno"), checkpoint: scratch.file("m.checkpoint"))
+        var warnings: [String] = []
+        trainer.log = { warnings.append($0) }
+        let state = try trainer.run()
+        #expect(state.skippedBatches == 3 && state.step == 0)
+        #expect(warnings.filter { $0.contains("non-finite") }.count == 3)
+        let unchanged = model.network.parameters.map(\.values) == before
+        #expect(unchanged)
+    }
+
+    @Test("An unwritable output folder fails before any training")
+    func unwritableOutput() throws {
+        let scratch = Scratch()
+        let (model, corpus, options) = try smallSetup(scratch.path)
+        let trainer = Trainer(model: model, training: corpus, validation: corpus, options: options,
+                              output: scratch.file("missing/m.steno"), checkpoint: scratch.file("m.checkpoint"))
+        var progressed = false
+        trainer.progress = { _ in progressed = true }
+        #expect(throws: FileWriteError.self) { try trainer.run() }
+        #expect(!progressed)
+    }
+
+    @Test("Training lowers the loss; the best model is written and loads back with the same outputs")
+    func learnsAndSaves() throws {
+        let scratch = Scratch()
+        var (model, corpus, options) = try smallSetup(scratch.path)
+        options.epochs = 8
+        options.specAugment = .off
+        let trainer = Trainer(model: model, training: corpus, validation: corpus, options: options,
+                              output: scratch.file("m.steno"), checkpoint: scratch.file("m.checkpoint"))
+        let state = try trainer.run()
+        #expect(state.history.last!.trainLoss < state.history.first!.trainLoss)
+        let loaded = try AcousticModel(contentsOf: scratch.file("m.steno"))
+        #expect(loaded.description.provenance.metrics["valid_cer"] == state.bestValidationCER)
+        let best = state.history.min { $0.validCER < $1.validCER }!
+        #expect(loaded.description.provenance.epochs == best.epoch)
+        let features = loaded.normalized(corpus.utterances[0].features[0])
+        // The last epoch may not be the best one, so compare a reloaded copy of the same file.
+        let again = try AcousticModel(contentsOf: scratch.file("m.steno"))
+        #expect(loaded.logits(features).values == again.logits(features).values)
+        #expect(loaded.logits(features).frames == (features.frameCount + 1) / 2)
+    }
+
+    @Test("Corpus preparation reports unreadable files, empty transcripts and unknown characters")
+    func preparationReport() throws {
+        let scratch = Scratch()
+        let manifest = try toneCorpus(in: scratch.path, transcripts: ["ab", "ba"])
+        var entries = manifest.entries
+        entries.append(ManifestEntry(audioPath: scratch.file("missing.wav"), transcript: "abc", line: 3))
+        entries.append(ManifestEntry(audioPath: entries[0].audioPath, transcript: "?!", line: 4))
+        entries.append(ManifestEntry(audioPath: entries[1].audioPath, transcript: "ba 日本", line: 5))
+        let (corpus, report) = TrainingCorpus.prepare(manifests: [Manifest(path: manifest.path, entries: entries)],
+                                                      features: .fbank(bins: 16), alphabet: .english, speeds: [0.9, 1, 1.1])
+        #expect(corpus.utterances.count == 3 && report.prepared == 3)
+        #expect(report.unreadable.count == 1 && report.unreadable[0].contains("missing.wav: no such file"))
+        #expect(report.emptyTranscripts.count == 1)
+        #expect(report.unknownCharacters == ["日", "本"])
+        // Speed perturbation: 0.9 makes the audio longer, 1.1 shorter.
+        let frames = corpus.utterances[0].features.map(\.frameCount)
+        #expect(frames[0] > frames[1] && frames[1] > frames[2])
+    }
+}
+
+@Suite("Model files")
+struct AcousticModelFileTests {
+    @Test("A model whose tensors do not fit its architecture is refused with the tensor named")
+    func shapeMismatch() throws {
+        let scratch = Scratch()
+        let network = NetworkConfiguration(inputSize: 8, classes: 29, stacking: 1, layers: 1, hiddenSize: 4)
+        let model = AcousticModel(ModelDescription(alphabet: .english, features: .fbank(bins: 8), network: network), seed: 1)
+        var tensors = model.weightTensors
+        tensors[1] = NamedTensor(name: tensors[1].name, shape: [16, 5], values: [Float](repeating: 0, count: 80))
+        try ModelContainer(encoding: ModelFileHeader(model: model.description), tensors: tensors).write(to: scratch.file("bad.steno"))
+        #expect(throws: ModelLoadError(file: scratch.file("bad.steno"), problem: "tensor layer1.forward.wHidden has shape [16, 5], the architecture needs [16, 4]")) {
+            try AcousticModel(contentsOf: scratch.file("bad.steno"))
+        }
+        try ModelContainer(encoding: ModelFileHeader(model: model.description), tensors: Array(model.weightTensors.dropLast())).write(to: scratch.file("short.steno"))
+        #expect(throws: ModelLoadError(file: scratch.file("short.steno"), problem: "tensor output.bias is missing")) {
+            try AcousticModel(contentsOf: scratch.file("short.steno"))
+        }
+    }
+
+    @Test("Float16 storage halves the file and keeps the outputs close")
+    func float16() throws {
+        let scratch = Scratch()
+        let network = NetworkConfiguration(inputSize: 8, classes: 29, stacking: 2, layers: 2, hiddenSize: 16)
+        let model = AcousticModel(ModelDescription(alphabet: .english, features: .fbank(bins: 8), network: network), seed: 1)
+        try model.write(to: scratch.file("f32.steno"))
+        try model.write(to: scratch.file("f16.steno"), storage: .float16)
+        let size = { (name: String) in (try FileManager.default.attributesOfItem(atPath: scratch.file(name))[.size] as! Int) }
+        #expect(try Double(size("f16.steno")) < 0.6 * Double(size("f32.steno")))
+        let features = FeatureMatrix(dimension: 8, values: (0..<80).map { Float(sin(Double($0))) })
+        let full = model.logits(features).values
+        let half = try AcousticModel(contentsOf: scratch.file("f16.steno")).logits(features).values
+        // Weights rounded to 11 significant bits move these small logits by well under 1e-2.
+        #expect(zip(full, half).map { abs($0 - $1) }.max()! < 1e-2)
+    }
+}
