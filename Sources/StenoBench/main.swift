@@ -1,11 +1,23 @@
 import Foundation
 import Steno
 
-// Throughput benchmarks for Steno's frontend. Run on a release build:
-//   swift run -c release steno-bench [seconds-of-audio] [repeats]
-// Each figure is the median over the repeats of (audio duration / wall time) on one thread.
+// Steno's benchmarks. Run on a release build:
+//   swift run -c release steno-bench frontend [seconds-of-audio] [repeats]
+//   swift run -c release steno-bench network [threads] [repeats]
+// Figures are medians over the repeats; OpenBLAS runs on one thread unless told otherwise.
 
-let arguments = CommandLine.arguments.dropFirst()
+var arguments = Array(CommandLine.arguments.dropFirst())
+let suite = arguments.first.map { Double($0) == nil ? arguments.removeFirst() : "frontend" } ?? "frontend"
+if suite == "network" {
+    let threads = arguments.first.flatMap(Int.init) ?? 1
+    runNetworkBenchmark(threads: threads, repeats: arguments.dropFirst().first.flatMap(Int.init) ?? 5)
+    exit(0)
+}
+guard suite == "frontend" else {
+    print("usage: steno-bench frontend [seconds] [repeats] | steno-bench network [threads] [repeats]")
+    exit(2)
+}
+BLASThreads.set(1)
 let seconds = arguments.first.flatMap(Double.init) ?? 60
 let repeats = arguments.dropFirst().first.flatMap(Int.init) ?? 9
 
@@ -25,6 +37,11 @@ func testSignal(seconds: Double, rate: Int) -> [Float] {
 
 /// Runs `body` `repeats` times and returns the median wall time in seconds.
 func medianSeconds(_ body: () throws -> Void) rethrows -> Double {
+    try medianSeconds(repeats: repeats, body)
+}
+
+/// Runs `body` `repeats` times and returns the median wall time in seconds.
+func medianSeconds(repeats: Int, _ body: () throws -> Void) rethrows -> Double {
     var times: [Double] = []
     for _ in 0..<repeats {
         let start = DispatchTime.now().uptimeNanoseconds

@@ -49,3 +49,11 @@ extension RandomNumberGenerator {
         return mean + std * (-2 * log(u1)).squareRoot() * cos(2 * Double.pi * u2)
     }
 }
+
+extension SplitMix64 {
+    /// A uniform integer in `0..<bound` from one `next()` (0 when `bound` ≤ 1). The modulo bias,
+    /// under bound / 2⁶⁴, does not matter for the augmentation and sampling it serves.
+    public mutating func below(_ bound: Int) -> Int {
+        bound <= 1 ? 0 : Int(next() % UInt64(bound))
+    }
+}

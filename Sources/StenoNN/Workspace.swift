@@ -39,6 +39,13 @@ final class Workspace<Scalar: NetworkScalar> {
 func product<S: NetworkScalar>(_ a: UnsafePointer<S>, _ b: UnsafePointer<S>, transposeB: Bool, into c: UnsafeMutablePointer<S>,
                                m: Int, n: Int, k: Int, accumulate: Bool = false) {
     guard m > 0, n > 0 else { return }
+    if m == 1 {
+        // One row (a streaming or single-utterance step): gemv is faster than a 1-row gemm.
+        // c [n] = op(b) · a, with op(b) = b [n, k] when transposed, else bᵀ of b [k, n].
+        S.blasGemv(transpose: !transposeB, rows: transposeB ? n : k, columns: transposeB ? k : n, alpha: 1,
+                   a: b, lda: transposeB ? k : n, x: a, incX: 1, beta: accumulate ? 1 : 0, y: c, incY: 1)
+        return
+    }
     S.blasGemm(transposeA: false, transposeB: transposeB, m: m, n: n, k: k, alpha: 1,
                a: a, lda: k, b: b, ldb: transposeB ? k : n, beta: accumulate ? 1 : 0, c: c, ldc: n)
 }

@@ -98,10 +98,3 @@ public struct SpecAugmentOptions: Codable, Sendable, Equatable {
         }
     }
 }
-
-extension SplitMix64 {
-    /// A uniform integer in 0..<bound (0 when bound ≤ 1).
-    mutating func below(_ bound: Int) -> Int {
-        bound <= 1 ? 0 : Int(next() % UInt64(bound))
-    }
-}
