@@ -32,6 +32,14 @@ struct TrainCommandTests {
         #expect(info.stdout.contains("architecture: 2 × bidirectional LSTM of 64 units per direction"))
         #expect(info.stdout.contains("valid_cer: 0.000"))
         #expect(info.stdout.contains("trained on: \(manifest)"))
+
+        // Fine-tuning starts from the trained weights: one more epoch at a tiny rate keeps CER 0.
+        let tuned = try steno([
+            "train", "--init", model, "--train", manifest, "--valid", manifest, "--output", scratch.file("tuned.steno"),
+            "--batch-size", "2", "--epochs", "1", "--warmup", "0", "--learning-rate", "1e-6", "--no-spec-augment",
+        ])
+        #expect(tuned.status == 0, "\(tuned.stderr.suffix(2_000))")
+        #expect(tuned.stdout.contains("best epoch 1: valid CER 0.00%"), "\(tuned.stdout)")
     }
 
     @Test("Bad manifests and options are reported before training", arguments: [

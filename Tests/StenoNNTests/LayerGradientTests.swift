@@ -81,4 +81,27 @@ struct LayerGradientTests {
         _ = batch.values.count
         batch.values[0] += 0
     }
+
+    @Test("Whole network in training mode: dropout's backward pass uses the forward pass's mask")
+    func networkWithDropout() {
+        var numbers = TestNumbers(state: 9)
+        let configuration = NetworkConfiguration(inputSize: 2, classes: 4, stacking: 1, cell: .lstm, layers: 2, hiddenSize: 3, chunk: nil, lookahead: 0, dropout: 0.4)
+        let network = AcousticNetwork<Double>(configuration, seed: 10)
+        let batch = SequenceBatch(sequences: [numbers.array(5 * 2), numbers.array(3 * 2)], width: 2)
+        // Every forward pass draws the same masks when the generator restarts from the same state.
+        let maskSeed = SplitMix64(seed: 11)
+        network.dropoutRandom = maskSeed
+        let forward = network.forward(batch, training: true)
+        let weights = numbers.array(forward.logits.count)
+        network.zeroGradients()
+        network.backward(weights)
+        let loss = { () -> Double in
+            network.dropoutRandom = maskSeed
+            return weightedSum(network.forward(batch, training: true).logits, weights)
+        }
+        let (name, error) = worstParameterError(network.parameters, loss: loss)
+        #expect(error <= gradientTolerance, "\(name): \(error)")
+        // And the masks do drop something: training and inference outputs differ.
+        #expect(network.forward(batch, training: false).logits != forward.logits)
+    }
 }
