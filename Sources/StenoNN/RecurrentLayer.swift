@@ -18,6 +18,16 @@ public enum RecurrentCellKind: String, Codable, Sendable, CaseIterable {
     }
 }
 
+/// A recurrent layer's state between frames: hidden and cell values `[B, H]` (the cell is unused by GRU and RNN).
+public struct RecurrentState<Scalar: NetworkScalar>: Sendable, Equatable {
+    public var hidden: [Scalar]
+    public var cell: [Scalar]
+    public init(hidden: [Scalar], cell: [Scalar]) {
+        self.hidden = hidden
+        self.cell = cell
+    }
+}
+
 /// One direction of a recurrent layer over a time-major batch of sequences.
 ///
 /// Shapes (row-major): input `[T·B, I]` with frame t of sequence b at row t·B + b; output `[T·B, H]`;
@@ -65,8 +75,14 @@ public final class RecurrentLayer<Scalar: NetworkScalar> {
     /// The layer's parameters.
     public var parameters: [Parameter<Scalar>] { [wInput, wHidden, bInput, bHidden] }
 
+    /// The state after the last frame of the last forward pass (before the first, for a reversed layer):
+    /// hidden and cell `[B, H]` each, for carrying on over the next frames of a stream.
+    public private(set) var finalState = RecurrentState<Scalar>(hidden: [], cell: [])
+
     /// Runs the recurrence over `input` `[steps·batch, I]` under `mask` `[steps·batch]`; returns `[steps·batch, H]`.
-    public func forward(_ inputValues: [Scalar], mask maskValues: [Scalar], steps: Int, batch: Int) -> [Scalar] {
+    /// - Parameter initial: the state to start from (a stream's carried state); zero when `nil`.
+    public func forward(_ inputValues: [Scalar], mask maskValues: [Scalar], steps: Int, batch: Int,
+                        initial: RecurrentState<Scalar>? = nil) -> [Scalar] {
         let H = hiddenSize, G = cell.gateCount * H, rows = steps * batch
         precondition(inputValues.count == rows * inputSize && maskValues.count == rows, "RecurrentLayer: input or mask has the wrong size")
         self.steps = steps
@@ -78,8 +94,9 @@ public final class RecurrentLayer<Scalar: NetworkScalar> {
         cellStates.reset(count: cell == .rnn ? 0 : rows * H)
         previousCell.reset(count: cell == .lstm ? rows * H : 0)
         var output = [Scalar](repeating: 0, count: rows * H)
-        var hidden = [Scalar](repeating: 0, count: batch * H)      // h' [B, H]
-        var cellState = [Scalar](repeating: 0, count: batch * H)   // c' [B, H]
+        var hidden = initial?.hidden ?? [Scalar](repeating: 0, count: batch * H)      // h' [B, H]
+        var cellState = initial?.cell ?? [Scalar](repeating: 0, count: batch * H)     // c' [B, H]
+        precondition(hidden.count == batch * H && cellState.count == batch * H, "RecurrentLayer: initial state has the wrong size")
         var recurrent = [Scalar](repeating: 0, count: batch * G)   // wHidden·h' + bHidden [B, G]
         let projected = Workspace<Scalar>()                        // wInput·x + bInput [T·B, G]
         projected.reset(count: rows * G)
@@ -136,6 +153,7 @@ public final class RecurrentLayer<Scalar: NetworkScalar> {
                 (out.baseAddress! + first * H).update(from: h.baseAddress!, count: batch * H)
             }
         }}}}}}
+        finalState = RecurrentState(hidden: hidden, cell: cellState)
         return output
     }
 

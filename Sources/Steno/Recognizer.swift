@@ -1,0 +1,141 @@
+import Foundation
+
+/// How a ``Recognizer`` decodes.
+public struct RecognizerOptions: Sendable {
+    /// Prefix beam width; 1 decodes greedily (best path) unless an LM, vocabulary or hotwords ask for a search.
+    public var beamWidth = 1
+    /// Hypotheses returned (n-best), best first; at most `beamWidth`.
+    public var alternatives = 1
+    /// A word n-gram model applied during beam search.
+    public var languageModel: NGramLanguageModel?
+    /// α, the LM weight, and β, the per-word bonus (natural-log units).
+    public var languageModelWeight: Float = 0.5, wordBonus: Float = 1
+    /// Only these words (one word or phrase per entry) may be output.
+    public var vocabulary: [String]?
+    /// Words to favour, with the log-score added per occurrence.
+    public var hotwords: [String: Float] = [:]
+    /// How audio at other rates is resampled.
+    public var resampling: ResamplerQuality = .medium
+
+    public init(beamWidth: Int = 1, resampling: ResamplerQuality = .medium) {
+        self.beamWidth = beamWidth
+        self.resampling = resampling
+    }
+
+    /// True when decoding needs the prefix beam search rather than the best path.
+    var searches: Bool { beamWidth > 1 || alternatives > 1 || languageModel != nil || vocabulary != nil || !hotwords.isEmpty }
+
+    /// The beam-search settings these options give, for `alphabet`.
+    func beamSearch(alphabet: Alphabet) -> BeamSearchOptions {
+        var options = BeamSearchOptions()
+        options.beamWidth = max(beamWidth, alternatives)
+        options.alternatives = alternatives
+        options.languageModel = languageModel
+        options.languageModelWeight = languageModelWeight
+        options.wordBonus = wordBonus
+        let normalizer = TextNormalizer(alphabet: alphabet)
+        options.lexicon = vocabulary.map { Lexicon(words: $0.map { normalizer.normalize($0).text }, alphabet: alphabet) }
+        options.hotwords = Dictionary(hotwords.map { (normalizer.normalize($0.key).text, $0.value) }, uniquingKeysWith: +)
+        return options
+    }
+}
+
+/// What a recognizer heard in one input.
+public struct Transcript: Sendable, Equatable {
+    /// The input as the user named it.
+    public var name: String
+    /// The best hypothesis's text.
+    public var text: String
+    /// Its words, with times in seconds and confidences.
+    public var words: [WordTiming]
+    /// Audio duration in seconds.
+    public var duration: Double
+    /// The best hypotheses, best first (one unless more were asked for).
+    public var alternatives: [Hypothesis]
+
+    public init(name: String, text: String, words: [WordTiming], duration: Double, alternatives: [Hypothesis]) {
+        self.name = name
+        self.text = text
+        self.words = words
+        self.duration = duration
+        self.alternatives = alternatives
+    }
+}
+
+/// Offline speech recognition: audio in, transcript out.
+///
+/// Audio is decoded in blocks, features computed online, and the network run incrementally
+/// (``StreamingNetwork``), so an hour-long file needs no more memory than a short one for its
+/// activations. One recognizer per thread: it drives its model's network.
+public final class Recognizer {
+    public let model: AcousticModel
+    public let options: RecognizerOptions
+
+    /// The search settings, built once (the vocabulary's prefix tree can be large).
+    private let beamSearchOptions: BeamSearchOptions
+
+    public init(model: AcousticModel, options: RecognizerOptions = RecognizerOptions()) {
+        self.model = model
+        self.options = options
+        beamSearchOptions = options.beamSearch(alphabet: model.description.alphabet)
+    }
+
+    /// Seconds per network output frame.
+    public var secondsPerFrame: Double {
+        model.description.features.frame.frameShiftMs / 1000 * Double(model.description.network.stacking)
+    }
+
+    /// Transcribes one input.
+    /// - Throws: ``AudioError`` for unreadable audio.
+    public func transcribe(_ source: AudioSource) throws -> Transcript {
+        let features = model.description.features
+        let reader = try MonoAudioReader(source, sampleRate: Int(features.frame.sampleRate), quality: options.resampling)
+        let extractor = try OnlineFeatureExtractor(options: features)
+        let network = StreamingNetwork(network: model.network)
+        let alphabet = model.description.alphabet
+        let greedy = options.searches ? nil : StreamingGreedyDecoder(alphabet: alphabet, secondsPerFrame: secondsPerFrame)
+        let search = options.searches ? PrefixBeamSearch(alphabet: alphabet, options: beamSearchOptions, secondsPerFrame: secondsPerFrame) : nil
+        let decode: ([Float]) -> Void = { logProbabilities in
+            if let greedy { greedy.accept(logProbabilities) } else { search?.accept(logProbabilities) }
+        }
+        var samples = 0
+        func consume(_ frames: FeatureMatrix) {
+            guard frames.frameCount > 0 else { return }
+            decode(logSoftmax(network.accept(model.normalized(frames).values)))
+        }
+        while let block = try reader.nextBlock() {
+            samples += block.count
+            consume(extractor.accept(block))
+        }
+        consume(extractor.finish())
+        decode(logSoftmax(network.finish()))
+        let hypotheses = greedy.map { [$0.hypothesis] } ?? search!.hypotheses()
+        let best = hypotheses.first ?? Hypothesis(text: "", words: [], score: -.infinity)
+        return Transcript(name: source.name, text: best.text, words: best.words,
+                          duration: Double(samples) / Double(reader.sampleRate), alternatives: hypotheses)
+    }
+
+    /// Rows of logits `[n, classes]` turned into log-probabilities.
+    func logSoftmax(_ logits: [Float]) -> [Float] {
+        let classes = model.description.network.classes
+        var out = logits
+        for row in stride(from: 0, to: out.count, by: classes) {
+            var maximum = -Float.infinity
+            for k in 0..<classes { maximum = max(maximum, out[row + k]) }
+            var sum: Float = 0
+            for k in 0..<classes { sum += Foundation.exp(out[row + k] - maximum) }
+            let normaliser = maximum + Foundation.log(sum)
+            for k in 0..<classes { out[row + k] -= normaliser }
+        }
+        return out
+    }
+}
+
+extension AcousticModel {
+    /// An independent copy (same description and weights), for another thread.
+    public func copy() -> AcousticModel {
+        let twin = AcousticModel(description, seed: 0)
+        for (target, source) in zip(twin.network.parameters, network.parameters) { target.values = source.values }
+        return twin
+    }
+}

@@ -1,0 +1,68 @@
+import ArgumentParser
+import Dispatch
+import Foundation
+import Steno
+
+/// `steno evaluate`: word and character error rates on a labeled manifest.
+struct EvaluateCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "evaluate",
+        abstract: "Transcribe a manifest's audio and report WER and CER against its transcripts.",
+        discussion: """
+            Manifests are TSV (path<TAB>transcript) or JSON lines, as for 'steno train'. Reference and \
+            recognized text are normalized alike (lowercase, numbers to words, punctuation dropped), and \
+            edits are summed over all utterances (corpus WER/CER). Audio that cannot be read is reported, \
+            listed in the report, and its reference counted as deleted words and characters; the exit \
+            status is then 1. The real-time factor is wall-clock transcription time over audio time.
+            """
+    )
+
+    @Option(help: ArgumentHelp("Labeled audio: TSV (path<TAB>transcript) or JSON lines.", valueName: "file"))
+    var manifest: String
+
+    @OptionGroup var decoding: DecodingArguments
+
+    @Option(name: .customLong("json"), help: ArgumentHelp("Also write the report as JSON to this file.", valueName: "report"))
+    var jsonReport: String?
+
+    @Option(help: ArgumentHelp("Write per-utterance results (path, reference, hypothesis, word errors) to this TSV file.", valueName: "file"))
+    var details: String?
+
+    func validate() throws {
+        for (option, path) in [("--json", jsonReport), ("--details", details)] {
+            guard let path else { continue }
+            if URL(fileURLWithPath: path).standardizedFileURL == URL(fileURLWithPath: manifest).standardizedFileURL {
+                throw ValidationError("\(option) must not be the manifest (\(manifest))")
+            }
+        }
+        if let jsonReport, jsonReport == details { throw ValidationError("--json and --details must be different files") }
+    }
+
+    func run() throws {
+        BLASThreads.set(1)  // one BLAS thread per worker; the workers are the parallelism
+        let entries = try Manifest.load(manifest).entries
+        let model = try decoding.loadModel()
+        let pool = RecognizerPool(model: model, options: try decoding.recognizerOptions(), workers: min(decoding.threads, entries.count))
+        printError("evaluating \(entries.count) utterances from \(manifest) on \(pool.workers) thread\(pool.workers == 1 ? "" : "s")…")
+
+        let started = DispatchTime.now().uptimeNanoseconds
+        let outcomes = pool.transcribe(entries.map { .file($0.audioPath) }) { _, outcome in
+            if case .failure(let error) = outcome { printError("error: \(error)") }
+        }
+        let seconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
+
+        let evaluator = Evaluator(normalizer: TextNormalizer(alphabet: model.description.alphabet))
+        let report = evaluator.score(entries: entries, outcomes: outcomes, processingSeconds: seconds)
+        if !report.unknownCharacters.isEmpty {
+            let list = report.unknownCharacters.sorted().map { "\"\($0)\"" }.joined(separator: " ")
+            printError("warning: characters outside the model's alphabet dropped from the references: \(list)")
+        }
+        if let details { try AtomicFile.write(Data(report.details().utf8), to: details) }
+        if let jsonReport { try AtomicFile.write(report.jsonData(), to: jsonReport) }
+        print(report.summary())
+        if !report.failures.isEmpty {
+            printError("error: \(report.failures.count) of \(entries.count) utterances could not be transcribed; their reference words count as deletions")
+            throw ExitCode.failure
+        }
+    }
+}

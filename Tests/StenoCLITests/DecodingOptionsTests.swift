@@ -1,0 +1,62 @@
+import Foundation
+import Steno
+import Testing
+
+@Suite("Language model, vocabulary and hotword options")
+struct DecodingOptionsTests {
+    /// An untrained model and a short recording, written into `scratch`.
+    func setup(_ scratch: Scratch) throws -> (model: String, audio: String) {
+        let network = NetworkConfiguration(inputSize: 80, classes: 29, stacking: 4, layers: 1, hiddenSize: 8, chunk: 4, lookahead: 2)
+        try AcousticModel(ModelDescription(alphabet: .english, features: .fbank(bins: 80), network: network), seed: 1).write(to: scratch.file("m.steno"))
+        return (scratch.file("m.steno"), samplesFolder + "/hello.wav")
+    }
+
+    @Test("A vocabulary file limits the words; an ARPA model and hotwords are accepted")
+    func vocabularyAndLM() throws {
+        let scratch = Scratch()
+        let (model, audio) = try setup(scratch)
+        try "yes\nno\n# a comment\nstop it\n".write(toFile: scratch.file("words.txt"), atomically: true, encoding: .utf8)
+        try """
+            \\data\\
+            ngram 1=5
+
+            \\1-grams:
+            -1.0\t<s>\t-0.3
+            -0.5\tyes
+            -0.7\tno
+            -1.2\t</s>
+            -2.0\t<unk>
+
+            \\end\\
+
+            """.write(toFile: scratch.file("lm.arpa"), atomically: true, encoding: .utf8)
+        let result = try steno(["transcribe", "--model", model, "--beam-width", "4", "--vocabulary", scratch.file("words.txt"),
+                                "--lm", scratch.file("lm.arpa"), "--hotword", "yes:2", "--format", "json", audio])
+        #expect(result.status == 0, "\(result.stderr)")
+        let json = try JSONSerialization.jsonObject(with: result.stdoutBytes) as! [String: Any]
+        let words = (json["words"] as! [[String: Any]]).map { $0["word"] as! String }
+        #expect(words.allSatisfy { ["yes", "no", "stop", "it"].contains($0) }, "\(words)")
+    }
+
+    @Test("Bad language-model and hotword options are reported", arguments: [
+        (["--hotword", "steno"], "--hotword"), (["--hotword", "steno:lots"], "--hotword"), (["--lm-weight", "-1"], "--lm-weight"),
+        (["--lm", "/nonexistent/lm.arpa"], "lm.arpa"), (["--vocabulary", "/nonexistent/words.txt"], "words.txt"),
+    ])
+    func badOptions(options: [String], mention: String) throws {
+        let scratch = Scratch()
+        let (model, audio) = try setup(scratch)
+        let result = try steno(["transcribe", "--model", model] + options + [audio])
+        #expect(result.status != 0)
+        #expect(result.stderr.contains(mention), "\(result.stderr)")
+    }
+
+    @Test("A malformed ARPA file names the file and the line")
+    func malformedLM() throws {
+        let scratch = Scratch()
+        let (model, audio) = try setup(scratch)
+        try "\\data\\\nngram 1=2\n\n\\1-grams:\n-1.0\t<s>\nnot-a-number\tyes\n\\end\\\n".write(toFile: scratch.file("bad.arpa"), atomically: true, encoding: .utf8)
+        let result = try steno(["transcribe", "--model", model, "--lm", scratch.file("bad.arpa"), audio])
+        #expect(result.status != 0)
+        #expect(result.stderr.contains("bad.arpa:6"), "\(result.stderr)")
+    }
+}

@@ -1,0 +1,119 @@
+import Foundation
+import Testing
+@testable import StenoCTC
+
+/// A 3-letter alphabet ("a", "b", " ") for small exhaustive checks: classes blank, a, b, space.
+let tinyAlphabet = try! Alphabet(characters: ["a", "b", " "])
+
+/// Log-softmax rows of random logits `[frames, classes]`.
+func randomLogProbabilities(frames: Int, classes: Int, seed: UInt64, scale: Double = 2) -> [Float] {
+    var random = TestRandom(state: seed)
+    var out: [Float] = []
+    for _ in 0..<frames {
+        let row = random.logits(classes, scale: scale)
+        let normaliser = log(row.map { exp($0) }.reduce(0, +))
+        out += row.map { Float($0 - normaliser) }
+    }
+    return out
+}
+
+/// The labeling with the highest total probability over all its alignments, by enumerating every path.
+func bruteForceBest(_ logProbabilities: [Float], frames: Int, classes: Int) -> (labels: [Int], logProbability: Double) {
+    var totals: [[Int]: Double] = [:]
+    var path = [Int](repeating: 0, count: frames)
+    for index in 0..<Int(pow(Double(classes), Double(frames))) {
+        var rest = index
+        for t in 0..<frames { path[t] = rest % classes; rest /= classes }
+        var labels: [Int] = [], previous = 0
+        for symbol in path {
+            if symbol != previous && symbol != 0 { labels.append(symbol) }
+            previous = symbol
+        }
+        let p = exp((0..<frames).reduce(0.0) { $0 + Double(logProbabilities[$1 * classes + path[$1]]) })
+        totals[labels, default: 0] += p
+    }
+    let best = totals.max { $0.value < $1.value || ($0.value == $1.value && $0.key.count > $1.key.count) }!
+    return (best.key, log(best.value))
+}
+
+@Suite("Prefix beam search")
+struct BeamSearchTests {
+    @Test("With a wide beam it finds the most probable labeling, as exhaustive search does", arguments: [1, 2, 3, 4, 5])
+    func exactOnSmallInputs(seed: UInt64) {
+        let (frames, classes) = (6, 4)
+        let lp = randomLogProbabilities(frames: frames, classes: classes, seed: seed)
+        var options = BeamSearchOptions()
+        options.beamWidth = 10_000
+        options.pruneLogProbability = -.infinity
+        options.wordBonus = 0
+        // No space in this alphabet, so every labeling is one word and the two searches compare directly.
+        let letters = try! Alphabet(characters: ["a", "b", "c"])
+        let search = PrefixBeamSearch(alphabet: letters, options: options, secondsPerFrame: 0.03)
+        search.accept(lp)
+        let best = search.hypotheses()[0]
+        let expected = bruteForceBest(lp, frames: frames, classes: classes)
+        #expect(best.text == letters.decode(expected.labels))
+        #expect(abs(best.score - expected.logProbability) < 1e-5)
+    }
+
+    @Test("The result does not depend on how the frames are split")
+    func chunkingInvariant() {
+        let lp = randomLogProbabilities(frames: 40, classes: 4, seed: 9)
+        let whole = PrefixBeamSearch(alphabet: tinyAlphabet, options: BeamSearchOptions(), secondsPerFrame: 0.03)
+        whole.accept(lp)
+        let pieces = PrefixBeamSearch(alphabet: tinyAlphabet, options: BeamSearchOptions(), secondsPerFrame: 0.03)
+        for start in stride(from: 0, to: 40, by: 7) { pieces.accept(Array(lp[start * 4..<min(40, start + 7) * 4])) }
+        #expect(whole.hypotheses() == pieces.hypotheses())
+    }
+
+    /// Frames that spell "ab" clearly but make "a" then "b" vs "a" " " "b" ambiguous.
+    func ambiguousFrames() -> [Float] {
+        // classes: blank, a, b, space
+        let rows: [[Double]] = [
+            [0.05, 0.9, 0.025, 0.025],
+            [0.5, 0.025, 0.025, 0.45],
+            [0.05, 0.025, 0.9, 0.025],
+        ]
+        return rows.flatMap { $0.map { Float(log($0)) } }
+    }
+
+    @Test("A vocabulary restricts the output to its words")
+    func vocabulary() {
+        var options = BeamSearchOptions()
+        options.wordBonus = 0
+        let free = PrefixBeamSearch(alphabet: tinyAlphabet, options: options, secondsPerFrame: 0.03)
+        free.accept(ambiguousFrames())
+        #expect(free.hypotheses()[0].text == "ab")
+        options.lexicon = Lexicon(words: ["a b", "bb"], alphabet: tinyAlphabet)
+        let constrained = PrefixBeamSearch(alphabet: tinyAlphabet, options: options, secondsPerFrame: 0.03)
+        constrained.accept(ambiguousFrames())
+        #expect(constrained.hypotheses()[0].text == "a b")
+    }
+
+    @Test("A hotword boost turns the decision towards it")
+    func hotword() {
+        var options = BeamSearchOptions()
+        options.wordBonus = 0
+        options.hotwords = ["b": 3]
+        let search = PrefixBeamSearch(alphabet: tinyAlphabet, options: options, secondsPerFrame: 0.03)
+        search.accept(ambiguousFrames())
+        #expect(search.hypotheses()[0].text == "a b")
+    }
+
+    @Test("Word times follow the frames where characters are emitted; alternatives come best first")
+    func timesAndAlternatives() {
+        var options = BeamSearchOptions()
+        options.alternatives = 3
+        let search = PrefixBeamSearch(alphabet: tinyAlphabet, options: options, secondsPerFrame: 0.03)
+        search.accept(ambiguousFrames())
+        let hypotheses = search.hypotheses()
+        #expect(hypotheses.count == 3)
+        #expect(Set(hypotheses.map(\.text)).count == 3)
+        #expect(zip(hypotheses, hypotheses.dropFirst()).allSatisfy { $0.score >= $1.score })
+        let spaced = hypotheses.first { $0.text == "a b" }!
+        #expect(spaced.words.map(\.word) == ["a", "b"])
+        #expect(abs(spaced.words[0].start - 0) < 1e-9 && abs(spaced.words[0].end - 0.03) < 1e-9)
+        #expect(abs(spaced.words[1].start - 0.06) < 1e-9 && abs(spaced.words[1].end - 0.09) < 1e-9)
+        #expect(spaced.words.allSatisfy { $0.confidence > 0.8 && $0.confidence <= 1 })
+    }
+}
