@@ -86,7 +86,44 @@ public final class PrefixBeamSearch {
             }
             beam = prune(next)
             frame += 1
+            if parent.count > compactionThreshold { compact() }
         }
+    }
+
+    /// Nodes in the prefix tree (for memory checks).
+    public var treeSize: Int { parent.count }
+
+    /// The tree is compacted when it grows past this: a long stream creates nodes every frame,
+    /// but only those on the beam's prefixes are still needed.
+    var compactionThreshold = 50_000
+
+    /// Drops every node no beam prefix passes through and renumbers the rest.
+    private func compact() {
+        var keep = [Bool](repeating: false, count: parent.count)
+        keep[0] = true
+        for node in beam.keys {
+            var current = node
+            while current > 0 && !keep[current] { keep[current] = true; current = parent[current] }
+        }
+        // A child is always created after its parent, so keeping the order keeps parents first.
+        var renumbered = [Int](repeating: -1, count: parent.count)
+        var kept: [Int] = []
+        for node in parent.indices where keep[node] {
+            renumbered[node] = kept.count
+            kept.append(node)
+        }
+        parent = kept.map { $0 == 0 ? -1 : renumbered[parent[$0]] }
+        label = kept.map { label[$0] }
+        frameOf = kept.map { frameOf[$0] }
+        logProbabilityOf = kept.map { logProbabilityOf[$0] }
+        lmState = kept.map { lmState[$0] }
+        lmScore = kept.map { lmScore[$0] }
+        partialWord = kept.map { partialWord[$0] }
+        lexiconNode = kept.map { lexiconNode[$0] }
+        childIndex = [:]
+        for node in 1..<parent.count { childIndex[parent[node] << 8 | label[node]] = node }
+        beam = Dictionary(uniqueKeysWithValues: beam.map { (renumbered[$0.key], $0.value) })
+        compactionThreshold = max(50_000, 4 * parent.count)
     }
 
     /// The best hypotheses so far, finishing any word in progress (best first, `alternatives` of them).

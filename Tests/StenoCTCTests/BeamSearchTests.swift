@@ -117,3 +117,27 @@ struct BeamSearchTests {
         #expect(spaced.words.allSatisfy { $0.confidence > 0.8 && $0.confidence <= 1 })
     }
 }
+
+@Suite("Prefix beam search on long streams")
+struct LongBeamSearchTests {
+    @Test("The prefix tree is compacted, so memory follows the transcript, not the number of frames; results are unchanged")
+    func compaction() {
+        let frames = 4_000
+        let lp = randomLogProbabilities(frames: frames, classes: 4, seed: 17, scale: 3)
+        let search = PrefixBeamSearch(alphabet: tinyAlphabet, options: BeamSearchOptions(), secondsPerFrame: 0.03)
+        var largest = 0
+        for start in stride(from: 0, to: frames, by: 100) {
+            search.accept(Array(lp[start * 4..<(start + 100) * 4]))
+            largest = max(largest, search.treeSize)
+        }
+        // Without compaction this run builds about 89 000 nodes (measured below).
+        #expect(largest <= 60_000)
+        // The same search with compaction switched off gives the same hypotheses.
+        let uncompacted = PrefixBeamSearch(alphabet: tinyAlphabet, options: BeamSearchOptions(), secondsPerFrame: 0.03)
+        uncompacted.compactionThreshold = .max
+        uncompacted.accept(lp)
+        #expect(uncompacted.treeSize > 80_000)
+        #expect(uncompacted.hypotheses() == search.hypotheses())
+        #expect(!search.hypotheses()[0].text.isEmpty)
+    }
+}
