@@ -79,67 +79,53 @@ struct ChunkLayout {
     /// Sequences in the chunked layout.
     var sequences: Int { chunks * batch }
 
+    /// Calls `body(original, chunked)` with the row of frame (t, b) in the `[steps·batch]` layout and
+    /// in the chunked layout, for the first `span` frames of every chunk's window that exist.
+    private func forEachRow(span: Int, _ body: (_ original: Int, _ chunked: Int) -> Void) {
+        for j in 0..<chunks {
+            for u in 0..<span {
+                let t = j * chunk + u
+                guard t < steps else { break }
+                for b in 0..<batch { body(t * batch + b, u * sequences + j * batch + b) }
+            }
+        }
+    }
+
+    /// Copies `width` values per row from `source` rows to `target` rows (adding when `accumulate`).
+    private func copyRows<S: NetworkScalar>(_ values: [S], into out: inout [S], width: Int, span: Int, toChunked: Bool, accumulate: Bool = false) {
+        forEachRow(span: span) { original, chunked in
+            let (from, to) = toChunked ? (original * width, chunked * width) : (chunked * width, original * width)
+            for k in 0..<width {
+                if accumulate { out[to + k] += values[from + k] } else { out[to + k] = values[from + k] }
+            }
+        }
+    }
+
     /// `[window·sequences, width]` from `[steps·batch, width]`; frames past the end are zero.
     func gather<S: NetworkScalar>(_ values: [S], width: Int) -> [S] {
         var out = [S](repeating: 0, count: window * sequences * width)
-        for j in 0..<chunks {
-            for u in 0..<window {
-                let t = j * chunk + u
-                guard t < steps else { break }
-                for b in 0..<batch {
-                    let source = (t * batch + b) * width, target = (u * sequences + j * batch + b) * width
-                    for k in 0..<width { out[target + k] = values[source + k] }
-                }
-            }
-        }
+        copyRows(values, into: &out, width: width, span: window, toChunked: true)
         return out
     }
 
     /// `[steps·batch, width]` from the chunked layout, keeping each chunk's first C frames.
     func keepChunks<S: NetworkScalar>(_ values: [S], width: Int) -> [S] {
         var out = [S](repeating: 0, count: steps * batch * width)
-        for j in 0..<chunks {
-            for u in 0..<chunk {
-                let t = j * chunk + u
-                guard t < steps else { break }
-                for b in 0..<batch {
-                    let source = (u * sequences + j * batch + b) * width, target = (t * batch + b) * width
-                    for k in 0..<width { out[target + k] = values[source + k] }
-                }
-            }
-        }
+        copyRows(values, into: &out, width: width, span: chunk, toChunked: false)
         return out
     }
 
     /// The transpose of ``keepChunks``: gradients at kept frames, zero at lookahead frames.
     func spreadChunks<S: NetworkScalar>(_ values: [S], width: Int) -> [S] {
         var out = [S](repeating: 0, count: window * sequences * width)
-        for j in 0..<chunks {
-            for u in 0..<chunk {
-                let t = j * chunk + u
-                guard t < steps else { break }
-                for b in 0..<batch {
-                    let source = (t * batch + b) * width, target = (u * sequences + j * batch + b) * width
-                    for k in 0..<width { out[target + k] = values[source + k] }
-                }
-            }
-        }
+        copyRows(values, into: &out, width: width, span: chunk, toChunked: true)
         return out
     }
 
     /// The transpose of ``gather``: sums every copy of a frame back into `[steps·batch, width]`.
     func scatterAdd<S: NetworkScalar>(_ values: [S], width: Int) -> [S] {
         var out = [S](repeating: 0, count: steps * batch * width)
-        for j in 0..<chunks {
-            for u in 0..<window {
-                let t = j * chunk + u
-                guard t < steps else { break }
-                for b in 0..<batch {
-                    let source = (u * sequences + j * batch + b) * width, target = (t * batch + b) * width
-                    for k in 0..<width { out[target + k] += values[source + k] }
-                }
-            }
-        }
+        copyRows(values, into: &out, width: width, span: window, toChunked: false, accumulate: true)
         return out
     }
 }
