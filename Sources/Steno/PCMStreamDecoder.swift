@@ -124,7 +124,10 @@ public final class PCMStreamDecoder {
     /// Decodes the next bytes (any collection of them); returns the mono samples they complete.
     public func decode(_ bytes: some Collection<UInt8>) throws(StreamFormatError) -> [Float] {
         let array = bytes as? [UInt8] ?? Array(bytes)
-        return try array.withUnsafeBytes { buffer throws(StreamFormatError) in try decode(buffer) }
+        let result: Result<[Float], StreamFormatError> = array.withUnsafeBytes { buffer in
+            do throws(StreamFormatError) { return .success(try decode(buffer)) } catch { return .failure(error) }
+        }
+        return try result.get()
     }
 
     /// Ends the stream: returns samples still held back (raw streams shorter than 12 bytes) and

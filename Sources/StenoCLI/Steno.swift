@@ -12,6 +12,6 @@ struct StenoCommand: ParsableCommand {
             libsndfile reads (WAV, FLAC, Ogg Vorbis, Opus, AIFF, MP3, ...), at any rate and channel count; \
             `-` reads it from standard input.
             """,
-        subcommands: [TranscribeCommand.self, EvaluateCommand.self, TrainCommand.self, FeaturesCommand.self, InfoCommand.self]
+        subcommands: [TranscribeCommand.self, StreamCommand.self, EvaluateCommand.self, TrainCommand.self, FeaturesCommand.self, InfoCommand.self]
     )
 }
