@@ -4,17 +4,22 @@ import Steno
 // Steno's benchmarks. Run on a release build:
 //   swift run -c release steno-bench frontend [seconds-of-audio] [repeats]
 //   swift run -c release steno-bench network [threads] [repeats]
+//   swift run -c release steno-bench stream [MODEL AUDIO]
 // Figures are medians over the repeats; OpenBLAS runs on one thread unless told otherwise.
 
 var arguments = Array(CommandLine.arguments.dropFirst())
 let suite = arguments.first.map { Double($0) == nil ? arguments.removeFirst() : "frontend" } ?? "frontend"
+if suite == "stream" {
+    try runStreamBenchmark(modelPath: arguments.first, audioPath: arguments.dropFirst().first)
+    exit(0)
+}
 if suite == "network" {
     let threads = arguments.first.flatMap(Int.init) ?? 1
     runNetworkBenchmark(threads: threads, repeats: arguments.dropFirst().first.flatMap(Int.init) ?? 5)
     exit(0)
 }
 guard suite == "frontend" else {
-    print("usage: steno-bench frontend [seconds] [repeats] | steno-bench network [threads] [repeats]")
+    print("usage: steno-bench frontend [seconds] [repeats] | steno-bench network [threads] [repeats] | steno-bench stream [MODEL AUDIO]")
     exit(2)
 }
 BLASThreads.set(1)

@@ -51,11 +51,11 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Frames stacked into one (and the frame rate divided by it).")
     var stacking: Int = 3
 
-    @Option(help: "Latency control: frames (after stacking) per backward-direction chunk; 0 = whole utterances.")
-    var chunk: Int = 4
+    @Option(help: "Latency control: frames (after stacking) per backward-direction chunk; 0 = whole utterances. Streaming latency is layers × chunk + lookahead frames.")
+    var chunk: Int = 2
 
     @Option(help: "Latency control: frames (after stacking) of lookahead after each chunk.")
-    var lookahead: Int = 2
+    var lookahead: Int = 1
 
     @Option(help: "Dropout after each recurrent layer.")
     var dropout: Double = 0.1
