@@ -43,7 +43,11 @@ public struct ModelDescription: Codable, Sendable, Equatable {
 }
 
 /// An acoustic model: a description plus a network with its weights, ready to score audio.
-public final class AcousticModel {
+///
+/// Sharing: recognition (``logits(_:)``, ``Recognizer``, ``StreamRecognizer``) only reads the model,
+/// so one loaded model may serve many recognizers on many threads. Training writes the weights,
+/// gradients and the network's saved activations, and needs the model to itself.
+public final class AcousticModel: @unchecked Sendable {
     /// The header: alphabet, features, architecture, normalization, provenance.
     public var description: ModelDescription
     /// The network; its parameters are the model's weights.
@@ -127,7 +131,7 @@ public final class AcousticModel {
     /// Logits `[outputFrames, classes]` for one utterance's features (already normalized).
     public func logits(_ features: FeatureMatrix) -> (values: [Float], frames: Int) {
         let batch = SequenceBatch(values: features.values, lengths: [features.frameCount], steps: features.frameCount, width: features.dimension)
-        let output = network.forward(batch, training: false)
+        let output = network.infer(batch)
         return (output.logits, output.lengths[0])
     }
 }

@@ -209,18 +209,18 @@ public struct EvaluationReport: Sendable, Equatable {
 ///
 /// Worker 0 uses the model it is given; the others get copies. Do not use that model elsewhere
 /// while the pool is working.
-public final class RecognizerPool: @unchecked Sendable {
-    // Safe to share: worker `w` is the only thread that touches `recognizers[w]`.
-    private let recognizers: [Recognizer]
+public final class RecognizerPool: Sendable {
+    /// One recognizer serves every worker: recognition only reads the model.
+    private let recognizer: Recognizer
+    /// How many inputs are transcribed at once.
+    public let workers: Int
 
-    /// `workers` recognizers (at least 1) for `model` with `options`.
+    /// A pool of `workers` threads (at least 1) recognizing with `model` and `options`.
     public init(model: AcousticModel, options: RecognizerOptions = RecognizerOptions(), workers: Int) {
         precondition(workers >= 1, "RecognizerPool: workers must be at least 1, got \(workers)")
-        recognizers = (0..<workers).map { Recognizer(model: $0 == 0 ? model : model.copy(), options: options) }
+        recognizer = Recognizer(model: model, options: options)
+        self.workers = workers
     }
-
-    /// How many inputs are transcribed at once.
-    public var workers: Int { recognizers.count }
 
     /// Transcribes `sources` on up to ``workers`` threads; the results are in input order.
     ///
@@ -230,8 +230,8 @@ public final class RecognizerPool: @unchecked Sendable {
                            delivered: (@Sendable (_ index: Int, _ outcome: Result<Transcript, any Error>) -> Void)? = nil)
         -> [Result<Transcript, any Error>] {
         let jobs = OrderedJobs(count: sources.count, delivered: delivered)
-        let work: @Sendable (Int) -> Void = { worker in
-            let recognizer = self.recognizers[worker]
+        let work: @Sendable (Int) -> Void = { _ in
+            let recognizer = self.recognizer
             while let index = jobs.claim() {
                 jobs.finish(index, Result { try recognizer.transcribe(sources[index]) })
             }

@@ -66,8 +66,9 @@ public struct Transcript: Sendable, Equatable {
 ///
 /// Audio is decoded in blocks, features computed online, and the network run incrementally
 /// (``StreamingNetwork``), so an hour-long file needs no more memory than a short one for its
-/// activations. One recognizer per thread: it drives its model's network.
-public final class Recognizer {
+/// activations. Recognition only reads the model, so one recognizer (and one model) may serve
+/// any number of threads at once.
+public final class Recognizer: Sendable {
     public let model: AcousticModel
     public let options: RecognizerOptions
 
@@ -132,7 +133,7 @@ public final class Recognizer {
 }
 
 extension AcousticModel {
-    /// An independent copy (same description and weights), for another thread.
+    /// An independent copy (same description and weights), e.g. to fine-tune while the original keeps serving.
     public func copy() -> AcousticModel {
         let twin = AcousticModel(description, seed: 0)
         for (target, source) in zip(twin.network.parameters, network.parameters) { target.values = source.values }

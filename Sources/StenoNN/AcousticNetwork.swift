@@ -129,7 +129,6 @@ public final class AcousticNetwork<Scalar: NetworkScalar> {
     /// Draws dropout masks; part of a training checkpoint's state.
     public var dropoutRandom: SplitMix64
     private var dropoutMasks: [[Scalar]] = []
-    private var lastSteps = 0, lastBatch = 0
 
     /// A network with freshly initialised weights drawn from `seed`.
     public init(_ configuration: NetworkConfiguration, seed: UInt64) {
@@ -153,16 +152,15 @@ public final class AcousticNetwork<Scalar: NetworkScalar> {
     /// Every parameter, in a fixed order.
     public var parameters: [Parameter<Scalar>] { recurrentLayers.flatMap(\.parameters) + output.parameters }
 
-    /// Logits `[T'·B, classes]` for `batch` (features `[T·B, inputSize]`), with T' = ⌈T / stacking⌉
-    /// frames; returns them with each sequence's output length.
+    /// Training: logits `[T'·B, classes]` for `batch` (features `[T·B, inputSize]`), with T' = ⌈T / stacking⌉
+    /// frames, and each sequence's output length; keeps what ``backward(_:)`` needs, so it must not run
+    /// on two threads at once. `training` turns dropout on.
     @_specialize(exported: true, where Scalar == Float)
     public func forward(_ batch: SequenceBatch<Scalar>, training: Bool) -> (logits: [Scalar], steps: Int, lengths: [Int]) {
         precondition(batch.width == configuration.inputSize, "AcousticNetwork: frames have \(batch.width) features, the network expects \(configuration.inputSize)")
         let stacked = batch.stacked(configuration.stacking)
         let mask = stacked.mask
         let rows = stacked.steps * stacked.batch
-        lastSteps = stacked.steps
-        lastBatch = stacked.batch
         dropoutMasks = []
         var x = stacked.values
         for layer in recurrentLayers {
@@ -175,6 +173,18 @@ public final class AcousticNetwork<Scalar: NetworkScalar> {
             }
         }
         return (output.forward(x, rows: rows), stacked.steps, stacked.lengths)
+    }
+
+    /// Inference: logits `[T'·B, classes]` for `batch` and each sequence's output length, reading the
+    /// weights only, so any number of threads may run it on one network at once.
+    @_specialize(exported: true, where Scalar == Float)
+    public func infer(_ batch: SequenceBatch<Scalar>) -> (logits: [Scalar], steps: Int, lengths: [Int]) {
+        precondition(batch.width == configuration.inputSize, "AcousticNetwork: frames have \(batch.width) features, the network expects \(configuration.inputSize)")
+        let stacked = batch.stacked(configuration.stacking)
+        let mask = stacked.mask
+        var x = stacked.values
+        for layer in recurrentLayers { x = layer.infer(x, mask: mask, steps: stacked.steps, batch: stacked.batch) }
+        return (output.infer(x, rows: stacked.steps * stacked.batch), stacked.steps, stacked.lengths)
     }
 
     /// Back-propagates ∂loss/∂logits `[T'·B, classes]` from the last forward pass into every

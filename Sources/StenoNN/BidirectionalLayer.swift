@@ -32,20 +32,30 @@ public final class BidirectionalLayer<Scalar: NetworkScalar> {
     /// Output columns: 2H.
     public var outputSize: Int { 2 * forwardDirection.hiddenSize }
 
-    /// Runs both directions over `input` `[steps·batch, I]` under `mask` `[steps·batch]`; returns `[steps·batch, 2H]`.
+    /// Training: runs both directions over `input` `[steps·batch, I]` under `mask` `[steps·batch]`,
+    /// keeping what ``backward(_:)`` needs; returns `[steps·batch, 2H]`.
     public func forward(_ input: [Scalar], mask: [Scalar], steps: Int, batch: Int) -> [Scalar] {
         self.steps = steps
         self.batch = batch
-        let forwardOutput = forwardDirection.forward(input, mask: mask, steps: steps, batch: batch)
+        return run(input, mask: mask, steps: steps, batch: batch) { $0.forward($1, mask: $2, steps: $3, batch: $4) }
+    }
+
+    /// Inference: the same computation, reading the weights only (so threads may share the layer).
+    public func infer(_ input: [Scalar], mask: [Scalar], steps: Int, batch: Int) -> [Scalar] {
+        run(input, mask: mask, steps: steps, batch: batch) { $0.infer($1, mask: $2, steps: $3, batch: $4).output }
+    }
+
+    private func run(_ input: [Scalar], mask: [Scalar], steps: Int, batch: Int,
+                     direction: (RecurrentLayer<Scalar>, [Scalar], [Scalar], Int, Int) -> [Scalar]) -> [Scalar] {
+        let forwardOutput = direction(forwardDirection, input, mask, steps, batch)
         let backwardOutput: [Scalar]
         if let chunk {
             let layout = ChunkLayout(steps: steps, batch: batch, chunk: chunk, lookahead: lookahead)
-            let chunked = backwardDirection.forward(
-                layout.gather(input, width: forwardDirection.inputSize), mask: layout.gather(mask, width: 1),
-                steps: layout.window, batch: layout.sequences)
+            let chunked = direction(backwardDirection, layout.gather(input, width: forwardDirection.inputSize),
+                                    layout.gather(mask, width: 1), layout.window, layout.sequences)
             backwardOutput = layout.keepChunks(chunked, width: backwardDirection.hiddenSize)
         } else {
-            backwardOutput = backwardDirection.forward(input, mask: mask, steps: steps, batch: batch)
+            backwardOutput = direction(backwardDirection, input, mask, steps, batch)
         }
         return interleaveColumns(forwardOutput, backwardOutput, rows: steps * batch, width: forwardDirection.hiddenSize)
     }

@@ -18,15 +18,22 @@ public final class Linear<Scalar: NetworkScalar> {
     /// The layer's parameters.
     public var parameters: [Parameter<Scalar>] { [weight, bias] }
 
-    /// `[rows, O]` from `x` `[rows, I]`.
+    /// Training: `[rows, O]` from `x` `[rows, I]`, keeping `x` for ``backward(_:)``.
     public func forward(_ x: [Scalar], rows: Int) -> [Scalar] {
-        precondition(x.count == rows * inputSize, "Linear: input has \(x.count) values, expected \(rows) × \(inputSize)")
         self.rows = rows
         input.load(x)
+        return infer(x, rows: rows)
+    }
+
+    /// Inference: `[rows, O]` from `x` `[rows, I]`, reading the weights only.
+    public func infer(_ x: [Scalar], rows: Int) -> [Scalar] {
+        precondition(x.count == rows * inputSize, "Linear: input has \(x.count) values, expected \(rows) × \(inputSize)")
         var y = [Scalar](repeating: 0, count: rows * outputSize)
         y.withUnsafeMutableBufferPointer { out in
             bias.values.withUnsafeBufferPointer { broadcastRows($0.baseAddress!, into: out.baseAddress!, rows: rows, columns: outputSize) }
-            weight.values.withUnsafeBufferPointer { product(input.pointer, $0.baseAddress!, transposeB: true, into: out.baseAddress!, m: rows, n: outputSize, k: inputSize, accumulate: true) }
+            x.withUnsafeBufferPointer { input in
+                weight.values.withUnsafeBufferPointer { product(input.baseAddress!, $0.baseAddress!, transposeB: true, into: out.baseAddress!, m: rows, n: outputSize, k: inputSize, accumulate: true) }
+            }
         }
         return y
     }

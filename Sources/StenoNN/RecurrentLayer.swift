@@ -42,14 +42,18 @@ public final class RecurrentLayer<Scalar: NetworkScalar> {
     public let reversed: Bool
     public let wInput: Parameter<Scalar>, wHidden: Parameter<Scalar>, bInput: Parameter<Scalar>, bHidden: Parameter<Scalar>
 
-    // Kept from the forward pass for the backward pass.
-    private var steps = 0, batch = 0
-    private let input = Workspace<Scalar>()           // [T·B, I]
-    private let mask = Workspace<Scalar>()            // [T·B]
-    private let gates = Workspace<Scalar>()           // [T·B, G] activated: LSTM i,f,g,o; GRU r,z,n; RNN h
-    private let previousHidden = Workspace<Scalar>()  // [T·B, H] the state each step started from
-    private let cellStates = Workspace<Scalar>()      // [T·B, H] LSTM: c before masking; GRU: the n block of the hidden projection
-    private let previousCell = Workspace<Scalar>()    // [T·B, H] LSTM: the cell state each step started from
+    /// What a forward pass keeps for the backward pass.
+    final class Activations {
+        var steps = 0, batch = 0
+        let input = Workspace<Scalar>()           // [T·B, I]
+        let mask = Workspace<Scalar>()            // [T·B]
+        let gates = Workspace<Scalar>()           // [T·B, G] activated: LSTM i,f,g,o; GRU r,z,n; RNN h
+        let previousHidden = Workspace<Scalar>()  // [T·B, H] the state each step started from
+        let cellStates = Workspace<Scalar>()      // [T·B, H] LSTM: c before masking; GRU: the n block of the hidden projection
+        let previousCell = Workspace<Scalar>()    // [T·B, H] LSTM: the cell state each step started from
+    }
+    /// The training forward pass's activations; inference uses its own and leaves the layer untouched.
+    private let saved = Activations()
 
     /// A layer with weights uniform in ±1/√H (PyTorch's initialisation) and, for LSTM, a forget-gate
     /// bias of 1 so that early in training the cell keeps its memory.
@@ -75,18 +79,29 @@ public final class RecurrentLayer<Scalar: NetworkScalar> {
     /// The layer's parameters.
     public var parameters: [Parameter<Scalar>] { [wInput, wHidden, bInput, bHidden] }
 
-    /// The state after the last frame of the last forward pass (before the first, for a reversed layer):
-    /// hidden and cell `[B, H]` each, for carrying on over the next frames of a stream.
-    public private(set) var finalState = RecurrentState<Scalar>(hidden: [], cell: [])
+    /// Training: runs the recurrence over `input` `[steps·batch, I]` under `mask` `[steps·batch]`,
+    /// keeping what ``backward(_:)`` needs; returns `[steps·batch, H]`.
+    public func forward(_ inputValues: [Scalar], mask maskValues: [Scalar], steps: Int, batch: Int) -> [Scalar] {
+        run(inputValues, mask: maskValues, steps: steps, batch: batch, initial: nil, keeping: saved).output
+    }
 
-    /// Runs the recurrence over `input` `[steps·batch, I]` under `mask` `[steps·batch]`; returns `[steps·batch, H]`.
+    /// Inference: the same computation, reading the weights only (so threads may share the layer).
     /// - Parameter initial: the state to start from (a stream's carried state); zero when `nil`.
-    public func forward(_ inputValues: [Scalar], mask maskValues: [Scalar], steps: Int, batch: Int,
-                        initial: RecurrentState<Scalar>? = nil) -> [Scalar] {
+    /// - Returns: the output `[steps·batch, H]` and the state after the last frame processed
+    ///   (hidden and cell `[B, H]`), for carrying on over the next frames of a stream.
+    public func infer(_ inputValues: [Scalar], mask maskValues: [Scalar], steps: Int, batch: Int,
+                      initial: RecurrentState<Scalar>? = nil) -> (output: [Scalar], final: RecurrentState<Scalar>) {
+        run(inputValues, mask: maskValues, steps: steps, batch: batch, initial: initial, keeping: Activations())
+    }
+
+    private func run(_ inputValues: [Scalar], mask maskValues: [Scalar], steps: Int, batch: Int,
+                     initial: RecurrentState<Scalar>?, keeping activations: Activations) -> (output: [Scalar], final: RecurrentState<Scalar>) {
         let H = hiddenSize, G = cell.gateCount * H, rows = steps * batch
         precondition(inputValues.count == rows * inputSize && maskValues.count == rows, "RecurrentLayer: input or mask has the wrong size")
-        self.steps = steps
-        self.batch = batch
+        let input = activations.input, mask = activations.mask, gates = activations.gates
+        let previousHidden = activations.previousHidden, cellStates = activations.cellStates, previousCell = activations.previousCell
+        activations.steps = steps
+        activations.batch = batch
         input.load(inputValues)
         mask.load(maskValues)
         gates.reset(count: rows * G)
@@ -153,13 +168,15 @@ public final class RecurrentLayer<Scalar: NetworkScalar> {
                 (out.baseAddress! + first * H).update(from: h.baseAddress!, count: batch * H)
             }
         }}}}}}
-        finalState = RecurrentState(hidden: hidden, cell: cellState)
-        return output
+        return (output, RecurrentState(hidden: hidden, cell: cellState))
     }
 
     /// Back-propagates `outputGradient` `[T·B, H]` through the last forward pass: adds to the
     /// parameters' gradients and returns ∂loss/∂input `[T·B, I]`.
     public func backward(_ outputGradient: [Scalar]) -> [Scalar] {
+        let steps = saved.steps, batch = saved.batch
+        let input = saved.input, mask = saved.mask, gates = saved.gates
+        let previousHidden = saved.previousHidden, cellStates = saved.cellStates, previousCell = saved.previousCell
         let H = hiddenSize, G = cell.gateCount * H, rows = steps * batch
         precondition(outputGradient.count == rows * H, "RecurrentLayer.backward: gradient has the wrong size")
         var inputGradient = [Scalar](repeating: 0, count: rows * inputSize)

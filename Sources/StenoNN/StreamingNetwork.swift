@@ -6,7 +6,8 @@
 /// of that layer's input exist. Memory stays bounded: only frames not yet consumed are kept.
 /// With whole-utterance layers (`chunk == nil`) nothing leaves a layer before ``finish()``.
 ///
-/// Inference only; one instance per stream, not thread-safe (it drives the network's layers).
+/// Inference only, reading the network's weights: many streams (on many threads) may share one
+/// network. One instance per stream; an instance itself is not thread-safe.
 public final class StreamingNetwork<Scalar: NetworkScalar> {
     public let network: AcousticNetwork<Scalar>
     private var stackBuffer: [Scalar] = []     // input frames not yet stacked, [< k, F]
@@ -59,7 +60,7 @@ public final class StreamingNetwork<Scalar: NetworkScalar> {
         for layer in layers { x = layer.accept(x, finished: finished) }
         let rows = x.count / network.recurrentLayers.last!.outputSize
         framesEmitted += rows
-        return rows > 0 ? network.output.forward(x, rows: rows) : []
+        return rows > 0 ? network.output.infer(x, rows: rows) : []
     }
 
     /// One bidirectional layer's streaming state.
@@ -80,8 +81,9 @@ public final class StreamingNetwork<Scalar: NetworkScalar> {
             let newFrames = input.count / inputSize
             if newFrames > 0 {
                 let ones = [Scalar](repeating: 1, count: newFrames)
-                forwardOutputs += layer.forwardDirection.forward(input, mask: ones, steps: newFrames, batch: 1, initial: forwardState)
-                forwardState = layer.forwardDirection.finalState
+                let (output, state) = layer.forwardDirection.infer(input, mask: ones, steps: newFrames, batch: 1, initial: forwardState)
+                forwardOutputs += output
+                forwardState = state
                 inputs += input
                 available += newFrames
             }
@@ -92,7 +94,7 @@ public final class StreamingNetwork<Scalar: NetworkScalar> {
                 guard ready || finished else { break }
                 let emit = min(chunk, available), window = min(available, chunk == Int.max ? available : chunk + layer.lookahead)
                 let ones = [Scalar](repeating: 1, count: window)
-                let backward = layer.backwardDirection.forward(Array(inputs[0..<window * inputSize]), mask: ones, steps: window, batch: 1)
+                let backward = layer.backwardDirection.infer(Array(inputs[0..<window * inputSize]), mask: ones, steps: window, batch: 1).output
                 for t in 0..<emit {
                     output += forwardOutputs[t * H..<(t + 1) * H]
                     output += backward[t * H..<(t + 1) * H]

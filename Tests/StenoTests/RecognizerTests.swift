@@ -65,4 +65,47 @@ struct RecognizerTests {
         #expect(zip(transcript.alternatives, transcript.alternatives.dropFirst()).allSatisfy { $0.score >= $1.score })
         #expect(transcript.text == transcript.alternatives[0].text)
     }
+
+    @Test("One model shared by recognizers and streams on many threads gives each input the text it gets alone")
+    func sharedAcrossThreads() throws {
+        let scratch = Scratch()
+        var random = SplitMix64(seed: 12)
+        let paths = (0..<6).map { scratch.file("input\($0).wav") }
+        for (index, path) in paths.enumerated() {
+            let samples = (0..<(8_000 + 4_000 * index)).map { _ in Float(random.uniform() - 0.5) * 0.4 }
+            try AudioFileWriter.write(samples, sampleRate: 16_000, format: .wav16, to: path)
+        }
+        let shared = model(chunk: 3)
+        let recognizer = Recognizer(model: shared)
+        let alone = try paths.map { try recognizer.transcribe(.file($0)).text }
+        #expect(alone.contains { !$0.isEmpty })
+
+        final class Results: @unchecked Sendable {
+            let lock = NSLock()
+            var texts: [Int: String] = [:]
+            var streamed: [Int: String] = [:]
+        }
+        let results = Results()
+        DispatchQueue.concurrentPerform(iterations: paths.count * 2) { job in
+            let index = job % paths.count
+            if job < paths.count {
+                let text = (try? recognizer.transcribe(.file(paths[index])).text) ?? "failed"
+                results.lock.withLock { results.texts[index] = text }
+            } else {
+                // A stream per thread over the same model, fed in 100 ms pieces.
+                let samples = (try? AudioDecoder.decode(.file(paths[index])).samples) ?? []
+                guard let stream = try? StreamRecognizer(model: shared, endpointing: .disabled) else { return }
+                var finals: [String] = []
+                for start in stride(from: 0, to: samples.count, by: 1_600) {
+                    for case .final(let result) in (try? stream.accept(Array(samples[start..<min(samples.count, start + 1_600)]))) ?? [] { finals.append(result.text) }
+                }
+                for case .final(let result) in stream.finish() { finals.append(result.text) }
+                results.lock.withLock { results.streamed[index] = finals.joined(separator: " ") }
+            }
+        }
+        for index in paths.indices {
+            #expect(results.texts[index] == alone[index])
+            #expect(results.streamed[index] == alone[index])
+        }
+    }
 }

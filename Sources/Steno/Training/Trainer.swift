@@ -239,7 +239,7 @@ public final class Trainer {
             let indices = Array(order[start..<min(order.count, start + options.batchSize)])
             let utterances = indices.map { validation.utterances[$0] }
             let batch = SequenceBatch(sequences: utterances.map { model.normalized($0.features[0]).values }, width: model.description.network.inputSize)
-            let output = model.network.forward(batch, training: false)
+            let output = model.network.infer(batch)
             let classes = model.description.network.classes
             let result = CTC.batchLoss(logits: output.logits, steps: output.steps, lengths: output.lengths, classes: classes,
                                        targets: utterances.map(\.labels), threads: options.threads)
