@@ -34,6 +34,9 @@ public struct EpochRecord: Codable, Sendable, Equatable {
     public var validLoss: Double
     /// Validation character and word error rates (percent, greedy decoding).
     public var validCER: Double, validWER: Double
+    /// Character error rate (percent) on a fixed sample of up to 200 training utterances, without
+    /// augmentation: with `validCER`, the gap between fitting and generalising. Absent in older checkpoints.
+    public var trainCER: Double?
     /// Wall time of the epoch, in seconds.
     public var seconds: Double
 }
@@ -150,12 +153,13 @@ public final class Trainer {
                                       framesPerSecond: rate, epochSecondsLeft: left))
         }
         let validation = evaluate()
+        let fit = evaluate(Array(trainingSample))
         let record = EpochRecord(epoch: state.epoch + 1, trainLoss: state.epochLossSum / Double(max(1, state.epochLossCount)),
                                  validLoss: validation.loss, validCER: validation.cer, validWER: validation.wer,
-                                 seconds: Date().timeIntervalSince(started))
+                                 trainCER: fit.cer, seconds: Date().timeIntervalSince(started))
         state.history.append(record)
-        log(String(format: "epoch %d: train loss %.3f, valid loss %.3f, valid CER %.2f%%, WER %.2f%% (%.0f s)",
-                   record.epoch, record.trainLoss, record.validLoss, record.validCER, record.validWER, record.seconds))
+        log(String(format: "epoch %d: train loss %.3f, train CER %.2f%%, valid loss %.3f, valid CER %.2f%%, WER %.2f%% (%.0f s)",
+                   record.epoch, record.trainLoss, fit.cer, record.validLoss, record.validCER, record.validWER, record.seconds))
         if state.bestValidationCER.map({ validation.cer < $0 }) ?? true {
             state.bestValidationCER = validation.cer
             state.epochsWithoutImprovement = 0
@@ -229,15 +233,22 @@ public final class Trainer {
 
     // MARK: - Validation
 
-    /// Loss, CER and WER (percent) of greedy decoding on the validation corpus.
-    public func evaluate() -> (loss: Double, cer: Double, wer: Double) {
+    /// A fixed sample of up to 200 training utterances (the same every epoch), for the training CER.
+    private lazy var trainingSample: [PreparedUtterance] = {
+        var random = SplitMix64(seed: options.seed ^ 0x7A11)
+        return Array(training.utterances.shuffled(using: &random).prefix(200))
+    }()
+
+    /// Loss, CER and WER (percent) of greedy decoding on `utterances` (the validation corpus by default).
+    public func evaluate(_ utterances: [PreparedUtterance]? = nil) -> (loss: Double, cer: Double, wer: Double) {
+        let corpus = utterances ?? validation.utterances
         var loss = 0.0, counted = 0
         var characters = ErrorCounts(), words = ErrorCounts()
         let alphabet = model.description.alphabet
-        let order = validation.utterances.indices.sorted { validation.utterances[$0].features[0].frameCount < validation.utterances[$1].features[0].frameCount }
+        let order = corpus.indices.sorted { corpus[$0].features[0].frameCount < corpus[$1].features[0].frameCount }
         for start in stride(from: 0, to: order.count, by: options.batchSize) {
             let indices = Array(order[start..<min(order.count, start + options.batchSize)])
-            let utterances = indices.map { validation.utterances[$0] }
+            let utterances = indices.map { corpus[$0] }
             let batch = SequenceBatch(sequences: utterances.map { model.normalized($0.features[0]).values }, width: model.description.network.inputSize)
             let output = model.network.infer(batch)
             let classes = model.description.network.classes
