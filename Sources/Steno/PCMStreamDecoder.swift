@@ -272,6 +272,12 @@ public final class PCMStreamDecoder {
         }
         guard channels > 0 else { throw unsupported("the header declares 0 channels") }
         guard rate > 0 else { throw unsupported("the header declares a sample rate of 0 Hz") }
+        guard AudioLimits.channels.contains(channels) else {
+            throw unsupported("the header declares \(channels) channels (\(AudioLimits.channels.lowerBound)–\(AudioLimits.channels.upperBound) expected)")
+        }
+        guard AudioLimits.sampleRates.contains(rate) else {
+            throw unsupported("the header declares a sample rate of \(rate) Hz (\(AudioLimits.sampleRates.lowerBound)–\(AudioLimits.sampleRates.upperBound) Hz expected)")
+        }
         switch (tag, bits) {
         case (1, 8): format = .unsigned8
         case (1, 16): format = .signed16

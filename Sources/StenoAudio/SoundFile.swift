@@ -150,12 +150,33 @@ final class SoundFile {
                 return AudioError(file: name, kind: .invalidSampleRate(fields.sampleRate))
             }
         }
+        if let format = unknownFormat(inLog: failedOpenLog()) {
+            return AudioError(file: name, kind: .unsupportedEncoding("no decoder for format tag \(format) in the 'fmt ' chunk"))
+        }
         switch Int(code) {
         case Int(SF_ERR_UNRECOGNISED_FORMAT): return AudioError(file: name, kind: .notAudio(message))
         case Int(SF_ERR_SYSTEM): return AudioError(file: name, kind: .unreadable(message))
         case Int(SF_ERR_UNSUPPORTED_ENCODING): return AudioError(file: name, kind: .unsupportedEncoding(message))
         default: return AudioError(file: name, kind: .malformed(message))
         }
+    }
+
+    /// libsndfile's log of the last failed open.
+    private static func failedOpenLog() -> String {
+        var buffer = [CChar](repeating: 0, count: 8192)
+        _ = sf_command(nil, Int32(SFC_GET_LOG_INFO), &buffer, Int32(buffer.count))
+        return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+
+    /// libsndfile reports a WAV format tag it has no decoder for as a malformed `fmt ` chunk, and
+    /// logs `Format : 0x7A7A => Unknown format`; this finds the tag in that line.
+    static func unknownFormat(inLog log: String) -> String? {
+        for line in log.split(separator: "\n") where line.hasSuffix("=> Unknown format") {
+            let parts = line.split(separator: ":", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+            guard parts.count == 2, parts[0] == "Format" else { continue }
+            return parts[1].components(separatedBy: " =>")[0]
+        }
+        return nil
     }
 
     private static func readHead(ofFileAt path: String) -> [UInt8] {

@@ -5,26 +5,28 @@ import Steno
 extension TranscriptFormat: ExpressibleByArgument {}
 
 /// The model and decoding options shared by `steno transcribe` and `steno evaluate`.
+/// Numbers are parsed `.unconditional`ly so that a negative value (`--word-bonus -0.5`, `--beam-width -1`)
+/// reaches the option instead of being taken for a flag.
 struct DecodingArguments: ParsableArguments {
     @Option(help: ArgumentHelp("Acoustic model file (made by 'steno train').", valueName: "file"))
     var model: String?
 
-    @Option(help: ArgumentHelp("Prefix beam width; 1 decodes greedily (best path).", valueName: "n"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Prefix beam width; 1 decodes greedily (best path).", valueName: "n"))
     var beamWidth: Int = 1
 
-    @Option(help: ArgumentHelp("Hypotheses to report (n-best), at most --beam-width.", valueName: "n"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Hypotheses to report (n-best), at most --beam-width.", valueName: "n"))
     var alternatives: Int = 1
 
-    @Option(help: ArgumentHelp("Inputs transcribed in parallel (one recognizer and one BLAS thread each).", valueName: "n"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Inputs transcribed in parallel (one recognizer and one BLAS thread each).", valueName: "n"))
     var threads: Int = 1
 
     @Option(help: ArgumentHelp("Word n-gram language model in the ARPA format, applied during beam search.", valueName: "file"))
     var lm: String?
 
-    @Option(help: ArgumentHelp("Weight of the language model's log probability.", valueName: "α"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Weight of the language model's log probability.", valueName: "α"))
     var lmWeight: Float = 0.5
 
-    @Option(help: ArgumentHelp("Score added per word (natural log), against the LM's bias to short output.", valueName: "β"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Score added per word (natural log), against the LM's bias to short output.", valueName: "β"))
     var wordBonus: Float = 1
 
     @Option(help: ArgumentHelp("Only output words from this file (one word or phrase per line).", valueName: "file"))

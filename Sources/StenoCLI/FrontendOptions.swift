@@ -45,7 +45,7 @@ struct FrontendOptions: ParsableArguments {
     @Option(help: "Lowest mel filter frequency in Hz.")
     var lowFreq: Float = MelOptions().lowFrequency
 
-    @Option(help: "Highest mel filter frequency in Hz (0 or negative: offset from Nyquist).")
+    @Option(parsing: .unconditional, help: "Highest mel filter frequency in Hz (0 or negative: offset from Nyquist).")
     var highFreq: Float = MelOptions().highFrequency
 
     @Option(help: "Cepstral liftering coefficient (mfcc; 0 turns it off).")
@@ -89,8 +89,16 @@ struct FrontendOptions: ParsableArguments {
         do {
             try options.validate()
         } catch {
-            throw ValidationError(error.description)
+            throw ValidationError(Self.flags[error.option].map { "\($0): \(error.message)" } ?? error.description)
         }
         return options
     }
+
+    /// The flag that sets each option a ``FeatureError`` can name, so messages name what the user typed.
+    static let flags = [
+        "frame.sampleRate": "--sample-rate", "frame.frameLengthMs": "--frame-length", "frame.roundToPowerOfTwo": "--frame-length",
+        "frame.frameShiftMs": "--frame-shift", "frame.dither": "--dither", "frame.preemphasis": "--preemphasis",
+        "mel.bins": "--bins", "mel.lowFrequency": "--low-freq", "mel.highFrequency": "--high-freq",
+        "cepstra": "--ceps", "cepstralLifter": "--lifter",
+    ]
 }

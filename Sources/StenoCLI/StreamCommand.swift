@@ -57,6 +57,9 @@ struct StreamCommand: ParsableCommand {
 
     func validate() throws {
         if rate <= 0 { throw ValidationError("--rate must be a positive number of Hz, got \(rate)") }
+        if !AudioLimits.sampleRates.contains(rate) {
+            throw ValidationError("--rate must be between \(AudioLimits.sampleRates.lowerBound) and \(AudioLimits.sampleRates.upperBound) Hz, got \(rate)")
+        }
         if channels < 1 || channels > 256 { throw ValidationError("--channels must be between 1 and 256, got \(channels)") }
         if chunkMs <= 0 || chunkMs > 60_000 { throw ValidationError("--chunk-ms must be between 1 and 60000 milliseconds, got \(chunkMs)") }
         if !silence.isFinite || silence < 0 { throw ValidationError("--silence must be a non-negative number of seconds (0 turns it off), got \(silence)") }
