@@ -262,39 +262,14 @@ extension StreamEvent {
     public func jsonLine() -> String {
         switch self {
         case .partial(let text):
-            return "{\"partial\": \(Self.quoted(text))}"
+            return "{\"partial\": \(jsonQuoted(text))}"
         case .final(let result):
             let words = result.words.map { word in
-                "{\"word\": \(Self.quoted(word.word)), \"start\": \(Self.number(word.start)), \"end\": \(Self.number(word.end)), "
-                    + "\"conf\": \(Self.number(word.confidence))}"
+                "{\"word\": \(jsonQuoted(word.word)), \"start\": \(jsonNumber(word.start)), \"end\": \(jsonNumber(word.end)), "
+                    + "\"conf\": \(jsonNumber(word.confidence))}"
             }
-            return "{\"text\": \(Self.quoted(result.text)), \"start\": \(Self.number(result.start)), \"end\": \(Self.number(result.end)), "
+            return "{\"text\": \(jsonQuoted(result.text)), \"start\": \(jsonNumber(result.start)), \"end\": \(jsonNumber(result.end)), "
                 + "\"result\": [\(words.joined(separator: ", "))]}"
         }
-    }
-
-    /// A JSON string literal: quotes, backslashes and control characters escaped (U+2028/2029 too,
-    /// for JavaScript consumers).
-    static func quoted(_ value: String) -> String {
-        var output = "\""
-        for scalar in value.unicodeScalars {
-            switch scalar {
-            case "\"": output += "\\\""
-            case "\\": output += "\\\\"
-            case "\n": output += "\\n"
-            case "\r": output += "\\r"
-            case "\t": output += "\\t"
-            case _ where scalar.value < 0x20 || scalar.value == 0x2028 || scalar.value == 0x2029:
-                output += String(format: "\\u%04x", scalar.value)
-            default: output.unicodeScalars.append(scalar)
-            }
-        }
-        return output + "\""
-    }
-
-    /// Three decimals; `null` for NaN and infinities, which JSON cannot spell.
-    static func number(_ value: Double) -> String {
-        let rounded = (value * 1000).rounded() / 1000
-        return rounded.isFinite ? String(format: "%.3f", rounded == 0 ? 0 : rounded) : "null"
     }
 }

@@ -180,28 +180,14 @@ private final class JSONWriter {
 
     func string(_ value: String) {
         separate()
-        output += "\""
-        for scalar in value.unicodeScalars {
-            switch scalar {
-            case "\"": output += "\\\""
-            case "\\": output += "\\\\"
-            case "\n": output += "\\n"
-            case "\r": output += "\\r"
-            case "\t": output += "\\t"
-            case _ where scalar.value < 0x20 || scalar.value == 0x2028 || scalar.value == 0x2029:
-                output += String(format: "\\u%04x", scalar.value)
-            default: output.unicodeScalars.append(scalar)
-            }
-        }
-        output += "\""
+        output += jsonQuoted(value)
         needsComma = true
     }
 
     /// Three decimals; `null` for NaN and infinities, which JSON cannot spell.
     func number(_ value: Double) {
         separate()
-        let rounded = (value * 1000).rounded() / 1000
-        output += rounded.isFinite ? String(format: "%.3f", rounded == 0 ? 0 : rounded) : "null"
+        output += jsonNumber(value)
         needsComma = true
     }
 
@@ -219,4 +205,29 @@ private final class JSONWriter {
     private func separate() {
         if needsComma { output += "," }
     }
+}
+
+/// A JSON string literal: quotes, backslashes and control characters escaped (U+2028/2029 too,
+/// for JavaScript consumers); other Unicode as it is.
+func jsonQuoted(_ value: String) -> String {
+    var output = "\""
+    for scalar in value.unicodeScalars {
+        switch scalar {
+        case "\"": output += "\\\""
+        case "\\": output += "\\\\"
+        case "\n": output += "\\n"
+        case "\r": output += "\\r"
+        case "\t": output += "\\t"
+        case _ where scalar.value < 0x20 || scalar.value == 0x2028 || scalar.value == 0x2029:
+            output += String(format: "\\u%04x", scalar.value)
+        default: output.unicodeScalars.append(scalar)
+        }
+    }
+    return output + "\""
+}
+
+/// A JSON number with three decimals (milliseconds for times); `null` for NaN and infinities.
+func jsonNumber(_ value: Double) -> String {
+    let rounded = (value * 1000).rounded() / 1000
+    return rounded.isFinite ? String(format: "%.3f", rounded == 0 ? 0 : rounded) : "null"
 }
