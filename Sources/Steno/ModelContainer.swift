@@ -257,10 +257,11 @@ public struct ModelContainer: Sendable {
 
     /// `tensors[3].offset`: where in the table a decoding error is.
     private static func path(_ keys: [any CodingKey]) -> String {
-        keys.reduce("") { text, key in
+        let path = keys.reduce("") { text, key in
             if let index = key.intValue { return text + "[\(index)]" }
             return text.isEmpty ? key.stringValue : text + "." + key.stringValue
         }
+        return path.isEmpty ? "the header" : path
     }
 
     private func encoded(storage: Storage, file: String) throws(ModelFileError) -> Data {
