@@ -59,7 +59,7 @@ struct EvaluateCommand: ParsableCommand {
         }
         if let details { try AtomicFile.write(Data(report.details().utf8), to: details) }
         if let jsonReport { try AtomicFile.write(report.jsonData(), to: jsonReport) }
-        print(report.summary())
+        try StandardOutput.emit(report.summary() + "\n")
         if !report.failures.isEmpty {
             printError("error: \(report.failures.count) of \(entries.count) utterances could not be transcribed; their reference words count as deletions")
             throw ExitCode.failure

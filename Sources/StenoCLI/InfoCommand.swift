@@ -19,14 +19,15 @@ struct InfoCommand: ParsableCommand {
     func run() throws {
         var failures = 0
         for (index, file) in files.enumerated() {
+            let text: String
             do {
-                let text = try ModelContainer.isModelFile(file) ? Self.describeModel(file) : Self.describe(AudioDecoder.info(AudioSource(argument: file)))
-                if index > 0 { print("") }
-                print(text)
+                text = try ModelContainer.isModelFile(file) ? Self.describeModel(file) : Self.describe(AudioDecoder.info(AudioSource(argument: file)))
             } catch {
                 printError("error: \(error)")
                 failures += 1
+                continue
             }
+            try StandardOutput.emit((index > 0 ? "\n" : "") + text + "\n")
         }
         if failures > 0 { throw ExitCode.failure }
     }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import Steno
 
 /// `steno`: the command-line tool.
@@ -14,4 +15,11 @@ struct StenoCommand: ParsableCommand {
             """,
         subcommands: [TranscribeCommand.self, StreamCommand.self, EvaluateCommand.self, TrainCommand.self, FeaturesCommand.self, InfoCommand.self]
     )
+
+    /// Runs the command. SIGPIPE is ignored so that a closed standard output is reported (and the
+    /// command stops cleanly, status 141) instead of killing the process mid-write.
+    static func main() {
+        signal(SIGPIPE, SIG_IGN)
+        main(nil)
+    }
 }

@@ -68,11 +68,7 @@ struct StreamCommand: ParsableCommand {
         }
     }
 
-    /// Exit status when standard output was closed by the reader.
-    static let stdoutClosedStatus: Int32 = 141
-
     func run() throws {
-        signal(SIGPIPE, SIG_IGN)
         BLASThreads.set(1)
         let model = try decoding.loadModel()
         let options = try decoding.recognizerOptions()
@@ -137,15 +133,12 @@ struct StreamCommand: ParsableCommand {
             try finish(status: 0)
         } catch is StdoutClosed {
             printError("stdout closed; stopping")
-            throw ExitCode(Self.stdoutClosedStatus)
+            throw ExitCode(stdoutClosedStatus)
         }
     }
 }
 
-/// Standard output was closed by its reader (EPIPE).
-struct StdoutClosed: Error {}
-
-/// Writes events as JSON lines straight to file descriptor 1, so each line is out when written.
+/// Writes events as JSON lines straight to standard output, so each line is out when written.
 final class LineWriter {
     let partials: Bool
     init(partials: Bool) { self.partials = partials }
@@ -153,25 +146,7 @@ final class LineWriter {
     func write(_ events: [StreamEvent]) throws {
         for event in events {
             if case .partial = event, !partials { continue }
-            try write(line: event.jsonLine() + "\n")
+            try StandardOutput.write(event.jsonLine() + "\n")
         }
     }
-
-    private func write(line: String) throws {
-        var bytes = Array(line.utf8)[...]
-        while !bytes.isEmpty {
-            let written = bytes.withUnsafeBytes { systemWrite(1, $0.baseAddress, $0.count) }
-            if written < 0 {
-                if errno == EINTR { continue }
-                if errno == EPIPE { throw StdoutClosed() }
-                throw ValidationError("cannot write to standard output (\(String(cString: strerror(errno))))")
-            }
-            bytes = bytes.dropFirst(written)
-        }
-    }
-}
-
-/// write(2), named apart from the methods above that shadow it.
-private func systemWrite(_ descriptor: Int32, _ buffer: UnsafeRawPointer?, _ count: Int) -> Int {
-    write(descriptor, buffer, count)
 }

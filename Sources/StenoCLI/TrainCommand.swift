@@ -196,7 +196,7 @@ struct TrainCommand: ParsableCommand {
         let state = try trainer.run()
         bar.finish()
         if let best = state.history.min(by: { $0.validCER < $1.validCER }) {
-            print(String(format: "best epoch %d: valid CER %.2f%%, WER %.2f%%, loss %.3f; model in %@", best.epoch, best.validCER, best.validWER, best.validLoss, output))
+            try StandardOutput.emit(String(format: "best epoch %d: valid CER %.2f%%, WER %.2f%%, loss %.3f; model in %@\n", best.epoch, best.validCER, best.validWER, best.validLoss, output))
         }
     }
 

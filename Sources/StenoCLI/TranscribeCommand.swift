@@ -61,12 +61,14 @@ struct TranscribeCommand: ParsableCommand {
                         printError("error: \(error)")
                         tally.fail()
                     }
-                } else if plain {
-                    print(transcript.rendered(as: format), terminator: "")
-                } else if format == .json {
-                    print(transcript.jsonLine())
-                } else {
-                    print("\(job.name)\t\(transcript.text)")
+                } else if !tally.outputClosed {
+                    let text = plain ? transcript.rendered(as: format)
+                        : format == .json ? transcript.jsonLine() + "\n" : "\(job.name)\t\(transcript.text)\n"
+                    do {
+                        try StandardOutput.write(text)
+                    } catch {
+                        tally.closeOutput(error)
+                    }
                 }
             case .failure(let error):
                 if job.fromFolder, let audioError = error as? AudioError, Self.isNotAudio(audioError, path: job.name) {
@@ -76,6 +78,13 @@ struct TranscribeCommand: ParsableCommand {
                     tally.fail()
                 }
             }
+        }
+        if let error = tally.outputError {
+            if error is StdoutClosed {
+                printError("stdout closed; stopping")
+                throw ExitCode(stdoutClosedStatus)
+            }
+            throw error
         }
         if failures + tally.count > 0 { throw ExitCode.failure }
     }
@@ -166,6 +175,11 @@ struct TranscribeCommand: ParsableCommand {
 final class Tally: @unchecked Sendable {
     private let lock = NSLock()
     private var failures = 0
+    private var closed: (any Error)?
     func fail() { lock.withLock { failures += 1 } }
     var count: Int { lock.withLock { failures } }
+    /// Records that standard output can no longer be written (`StdoutClosed`, or another write error).
+    func closeOutput(_ error: any Error) { lock.withLock { if closed == nil { closed = error } } }
+    var outputClosed: Bool { lock.withLock { closed != nil } }
+    var outputError: (any Error)? { lock.withLock { closed } }
 }
