@@ -7,6 +7,8 @@ import Steno
 //   swift run -c release steno-bench stream [MODEL AUDIO]
 // Figures are medians over the repeats; OpenBLAS runs on one thread unless told otherwise.
 
+BLASKernel.restartWithSuggestedCoreType()
+print("OpenBLAS kernel: \(BLASKernel.name)")
 var arguments = Array(CommandLine.arguments.dropFirst())
 let suite = arguments.first.map { Double($0) == nil ? arguments.removeFirst() : "frontend" } ?? "frontend"
 if suite == "stream" {

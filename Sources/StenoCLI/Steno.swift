@@ -17,8 +17,11 @@ struct StenoCommand: ParsableCommand {
     )
 
     /// Runs the command. SIGPIPE is ignored so that a closed standard output is reported (and the
-    /// command stops cleanly, status 141) instead of killing the process mid-write.
+    /// command stops cleanly, status 141) instead of killing the process mid-write. When OpenBLAS
+    /// fell back to a slow generic kernel on a CPU it does not recognise, the command first restarts
+    /// itself with a kernel the CPU supports (see ``BLASKernel``).
     static func main() {
+        BLASKernel.restartWithSuggestedCoreType()
         signal(SIGPIPE, SIG_IGN)
         main(nil)
     }

@@ -3,6 +3,7 @@
 // indices stay here.
 
 import COpenBLAS
+import Foundation
 
 /// A floating-point type that BLAS has routines for: `Float` (the `s…` routines) and
 /// `Double` (the `d…` routines).
@@ -135,6 +136,51 @@ public enum BLASThreads {
     /// The number of threads OpenBLAS currently uses for each call.
     public static var current: Int {
         Int(openblas_get_num_threads())
+    }
+}
+
+/// Which compute kernel OpenBLAS chose for this CPU.
+///
+/// OpenBLAS picks its kernels from the CPU model when it loads. On CPUs it does not know (some
+/// virtual machines report a generic model) it falls back to `Prescott`, an SSE3 kernel that runs
+/// the LSTM products about three times slower than the AVX-512 one. ``suggestedCoreType`` names a
+/// better kernel when the CPU's feature flags allow one; it only takes effect through the
+/// `OPENBLAS_CORETYPE` environment variable, read when the library loads (the CLI sets it and
+/// restarts itself; a program embedding Steno sets it before it starts).
+public enum BLASKernel {
+    /// The kernel in use, e.g. `SkylakeX`, `Haswell` or `Prescott`.
+    public static var name: String {
+        openblas_get_corename().map { String(cString: $0) } ?? "unknown"
+    }
+
+    /// A faster kernel than ``name`` that this CPU supports, or nil when the choice is already good
+    /// (or `OPENBLAS_CORETYPE` is set: the user's choice stands).
+    public static var suggestedCoreType: String? {
+        guard ProcessInfo.processInfo.environment["OPENBLAS_CORETYPE"] == nil else { return nil }
+        let generic: Set<String> = ["prescott", "core2", "penryn", "dunnington", "nehalem", "atom", "katmai", "coppermine", "northwood", "banias", "unknown"]
+        guard generic.contains(name.lowercased()) else { return nil }
+        let flags = cpuFlags()
+        if ["avx512f", "avx512bw", "avx512vl", "avx512dq", "avx512cd"].allSatisfy(flags.contains) { return "SkylakeX" }
+        if ["avx2", "fma"].allSatisfy(flags.contains) { return "Haswell" }
+        return nil
+    }
+
+    /// For a program's `main`: when ``suggestedCoreType`` names a better kernel, sets
+    /// `OPENBLAS_CORETYPE` to it and starts the program again in place (same arguments, same open
+    /// files, standard input included). Does nothing otherwise, or when the restart fails.
+    public static func restartWithSuggestedCoreType() {
+        guard let core = suggestedCoreType else { return }
+        setenv("OPENBLAS_CORETYPE", core, 1)
+        execv("/proc/self/exe", CommandLine.unsafeArgv)
+        // execv returns only on failure: carry on with the kernel we have.
+    }
+
+    /// The CPU feature flags Linux reports in /proc/cpuinfo (empty elsewhere).
+    private static func cpuFlags() -> Set<String> {
+        guard let text = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8),
+              let line = text.split(separator: "\n").first(where: { $0.hasPrefix("flags") }),
+              let colon = line.firstIndex(of: ":") else { return [] }
+        return Set(line[line.index(after: colon)...].split(separator: " ").map(String.init))
     }
 }
 
