@@ -1,0 +1,61 @@
+import Foundation
+import Steno
+import Testing
+
+@Suite("steno lm build")
+struct LanguageModelCommandTests {
+    @Test("Text in, a normalized ARPA model out, with the hand-computed probabilities")
+    func build() throws {
+        let scratch = Scratch()
+        // Normalization makes "A b." and "a B" the same sentence as "a b".
+        try "A b.\na c\n\na B\n".write(toFile: scratch.file("text.txt"), atomically: true, encoding: .utf8)
+        let result = try steno(["lm", "build", "--order", "2", "--text", scratch.file("text.txt"), "--discounts", "0.5", "1", "1.5",
+                                "--output", scratch.file("lm.arpa")])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stderr.contains("3 sentences, 6 words"), "\(result.stderr)")
+        let arpa = try String(contentsOfFile: scratch.file("lm.arpa"), encoding: .utf8)
+        #expect(arpa.hasPrefix("\\data\\\nngram 1=6\nngram 2=5\n"))
+        // P(a | <s>) = (3 − 1.5) / 3 + γ(<s>) · P(a) = 0.5 + 0.5 · 0.2 (NGramEstimatorTests works it out).
+        #expect(arpa.contains(String(format: "%.6f\t<s> a\n", log10(0.6))), "\(arpa)")
+        let lm = try NGramLanguageModel(contentsOf: scratch.file("lm.arpa"))
+        #expect(lm.order == 2 && lm.isKnown("c"))
+    }
+
+    @Test("--transcripts reads a manifest's transcripts; --prune shrinks the model")
+    func transcriptsAndPruning() throws {
+        let scratch = Scratch()
+        let lines = (0..<60).map { "a\(($0 * 7) % 13).wav\tthe cat \(["sat", "ran", "ate"][$0 % 3]) on mat number \($0)" }
+        try (lines.joined(separator: "\n") + "\n").write(toFile: scratch.file("m.tsv"), atomically: true, encoding: .utf8)
+        let full = try steno(["lm", "build", "--transcripts", scratch.file("m.tsv"), "--output", scratch.file("full.arpa")])
+        let pruned = try steno(["lm", "build", "--transcripts", scratch.file("m.tsv"), "--prune", "0", "1", "--output", scratch.file("pruned.arpa")])
+        #expect(full.status == 0 && pruned.status == 0, "\(full.stderr)\(pruned.stderr)")
+        let a = try NGramLanguageModel(contentsOf: scratch.file("full.arpa")), b = try NGramLanguageModel(contentsOf: scratch.file("pruned.arpa"))
+        #expect(a.isKnown("eight"))  // digits were normalized to words
+        #expect(b.counts[0] == a.counts[0] && b.counts[2] < a.counts[2])
+    }
+
+    @Test("Bad input: a clear message naming the file or option, no output file", arguments: [
+        (["--text", "missing.txt"], "missing.txt: no such file"),
+        (["--text", "latin1.txt"], "latin1.txt:2: not UTF-8 text"),
+        (["--text", "."], "is a directory"),
+        (["--text", "empty.txt"], "no words in"),
+        (["--text", "text.txt", "--order", "0"], "the order must be 1…6"),
+        (["--text", "text.txt", "--prune", "1", "1"], "unigram prune threshold must be 0"),
+        (["--text", "text.txt", "--discounts", "0.5", "3", "1"], "discounts must be three numbers"),
+        (["--text", "text.txt", "--output", "text.txt"], "is one of the inputs"),
+        ([String](), "give at least one --text file"),
+    ])
+    func badInput(arguments: [String], message: String) throws {
+        let scratch = Scratch()
+        try "one sentence\n".write(toFile: scratch.file("text.txt"), atomically: true, encoding: .utf8)
+        try (Data("fine\ncaf".utf8) + [0xE9, 0x0A]).write(to: URL(fileURLWithPath: scratch.file("latin1.txt")))
+        try "\n  \n".write(toFile: scratch.file("empty.txt"), atomically: true, encoding: .utf8)
+        let resolved = arguments.map { ["missing.txt", "latin1.txt", "empty.txt", "text.txt"].contains($0) ? scratch.file($0) : $0 == "." ? scratch.path : $0 }
+        let output = resolved.contains("--output") ? [] : ["--output", scratch.file("out.arpa")]
+        let result = try steno(["lm", "build"] + resolved + output)
+        #expect(result.status != 0)
+        #expect(result.stderr.contains(message), "\(result.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: scratch.file("out.arpa")))
+        #expect(try String(contentsOfFile: scratch.file("text.txt"), encoding: .utf8) == "one sentence\n")
+    }
+}
