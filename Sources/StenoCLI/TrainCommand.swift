@@ -90,6 +90,9 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Speed-perturbation factors, comma-separated (e.g. 0.9,1.0,1.1).")
     var speeds: String = "1.0"
 
+    @Option(help: ArgumentHelp("Additive noise: a noisy copy of every utterance at a random SNR in this range (dB), e.g. 5:30.", valueName: "low:high"))
+    var noiseSnr: String?
+
     @Option(help: "Stop after this many epochs without a better validation CER.")
     var patience: Int = 5
 
@@ -127,6 +130,13 @@ struct TrainCommand: ParsableCommand {
         let factors = speeds.split(separator: ",").map { Double($0.trimmingCharacters(in: .whitespaces)) }
         guard factors.allSatisfy({ $0 != nil }) else { throw ValidationError("--speeds must be numbers separated by commas, e.g. 0.9,1.0,1.1") }
         options.speeds = factors.map { $0! }
+        if let noiseSnr {
+            let bounds = noiseSnr.split(separator: ":").map { Double($0.trimmingCharacters(in: .whitespaces)) }
+            guard bounds.count == 2, let low = bounds[0], let high = bounds[1] else {
+                throw ValidationError("--noise-snr must be LOW:HIGH in dB, e.g. 5:30, got '\(noiseSnr)'")
+            }
+            options.noise = NoiseAugmentation(lowestSNR: low, highestSNR: high)
+        }
         options.patience = patience
         options.checkpointEvery = checkpointEvery
         options.threads = threads
@@ -169,7 +179,8 @@ struct TrainCommand: ParsableCommand {
         printError("preparing features (\(model.description.features.dimension) per frame) for \(trainList.map(\.entries.count).reduce(0, +)) training and \(validList.entries.count) validation utterances…")
         let (training, trainReport) = TrainingCorpus.prepare(
             manifests: trainList, features: model.description.features, alphabet: model.description.alphabet,
-            speeds: options.speeds, maximumSeconds: options.maximumSeconds, threads: options.threads)
+            speeds: options.speeds, noise: options.noise, noiseSeed: options.seed, maximumSeconds: options.maximumSeconds,
+            threads: options.threads)
         report(trainReport, name: "training")
         let (validation, validReport) = TrainingCorpus.prepare(
             manifests: [validList], features: model.description.features, alphabet: model.description.alphabet,

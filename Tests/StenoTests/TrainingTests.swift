@@ -146,6 +146,38 @@ struct TrainingTests {
         let frames = corpus.utterances[0].features.map(\.frameCount)
         #expect(frames[0] > frames[1] && frames[1] > frames[2])
     }
+
+    @Test("Additive noise lands at the requested signal-to-noise ratio", arguments: [0.0, 10, 25])
+    func noiseLevel(snr: Double) {
+        let signal = (0..<16_000).map { Float(0.3 * sin(Double($0) * 0.07)) }
+        var random = SplitMix64(seed: 5)
+        let noisy = NoiseAugmentation(lowestSNR: snr, highestSNR: snr).apply(to: signal, random: &random)
+        var signalPower = 0.0, noisePower = 0.0
+        for (clean, sum) in zip(signal, noisy) {
+            signalPower += Double(clean) * Double(clean)
+            noisePower += Double(sum - clean) * Double(sum - clean)
+        }
+        // Float rounding of the sum signal + noise moves the measured ratio by far less than 0.01 dB.
+        #expect(abs(10 * log10(signalPower / noisePower) - snr) < 0.01)
+        #expect(NoiseAugmentation(lowestSNR: 0, highestSNR: 0).apply(to: [0, 0, 0], random: &random) == [0, 0, 0])
+        #expect(NoiseAugmentation(lowestSNR: 30, highestSNR: 5).problem != nil)
+    }
+
+    @Test("With noise augmentation every utterance gets a noisy copy after its clean features, the same in every run")
+    func noisyCopies() throws {
+        let scratch = Scratch()
+        let manifest = try toneCorpus(in: scratch.path, transcripts: ["ab", "ba"])
+        let noise = NoiseAugmentation(lowestSNR: 5, highestSNR: 10)
+        let prepare = { TrainingCorpus.prepare(manifests: [manifest], features: .fbank(bins: 16), alphabet: .english, noise: noise, noiseSeed: 3).0 }
+        let (first, second) = (prepare(), prepare())
+        let clean = TrainingCorpus.prepare(manifests: [manifest], features: .fbank(bins: 16), alphabet: .english).0
+        for (index, utterance) in first.utterances.enumerated() {
+            #expect(utterance.features.count == 2)
+            #expect(utterance.features[0].values == clean.utterances[index].features[0].values)
+            #expect(utterance.features[1].values != utterance.features[0].values)
+            #expect(utterance.features[1].values == second.utterances[index].features[1].values)
+        }
+    }
 }
 
 @Suite("Model files")

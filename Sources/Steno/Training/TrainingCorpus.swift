@@ -1,8 +1,9 @@
 import Foundation
 import StenoCTC
+import StenoNN
 
-/// One utterance ready for training: its features (one matrix per speed-perturbation factor,
-/// not yet normalized) and its label sequence.
+/// One utterance ready for training: its features (one matrix per speed-perturbation factor, and
+/// per noisy copy; not yet normalized) and its label sequence.
 public struct PreparedUtterance: Sendable {
     /// The audio file.
     public var path: String
@@ -10,7 +11,8 @@ public struct PreparedUtterance: Sendable {
     public var text: String
     /// Label indices of `text` in the alphabet.
     public var labels: [Int]
-    /// `[frames, dimension]` per speed factor, in the order of the factors.
+    /// `[frames, dimension]` per speed factor, in the order of the factors, each followed by its
+    /// noisy copy when noise augmentation is on; `features[0]` is always the clean original.
     public var features: [FeatureMatrix]
 }
 
@@ -37,11 +39,13 @@ public struct TrainingCorpus: Sendable {
     /// Prepares every entry of `manifests`.
     /// - Parameters:
     ///   - speeds: speed-perturbation factors (1 = unchanged); the audio is resampled by each.
+    ///   - noise: when given, every speed's audio also gets a noisy copy (after it in `features`),
+    ///     drawn from a generator seeded by `noiseSeed` and the entry's index, so it is reproducible.
     ///   - maximumSeconds: longer utterances are skipped (and reported).
     ///   - threads: files decoded in parallel.
     public static func prepare(
         manifests: [Manifest], features: FeatureOptions, alphabet: Alphabet, speeds: [Double] = [1],
-        maximumSeconds: Double = 30, threads: Int = 1
+        noise: NoiseAugmentation? = nil, noiseSeed: UInt64 = 0, maximumSeconds: Double = 30, threads: Int = 1
     ) -> (TrainingCorpus, PreparationReport) {
         let entries = manifests.flatMap(\.entries)
         let normalizer = TextNormalizer(alphabet: alphabet)
@@ -62,9 +66,13 @@ public struct TrainingCorpus: Sendable {
                     return
                 }
                 var matrices: [FeatureMatrix] = []
+                var random = SplitMix64(seed: noiseSeed ^ (UInt64(index) &* 0x9E37_79B9_7F4A_7C15))
                 for speed in speeds {
                     let samples = speed == 1 ? audio.samples : try perturbSpeed(audio.samples, by: speed, rate: rate, name: entry.audioPath)
                     matrices.append(try FeatureExtractor(options: features).compute(samples))
+                    if let noise {
+                        matrices.append(try FeatureExtractor(options: features).compute(noise.apply(to: samples, random: &random)))
+                    }
                 }
                 slots.set(index, .prepared(PreparedUtterance(path: entry.audioPath, text: normalized.text, labels: labels, features: matrices), audio.duration))
             } catch {

@@ -1,3 +1,4 @@
+import Foundation
 import StenoNN
 
 /// How `steno train` trains: optimisation, schedule, augmentation, checkpoints.
@@ -22,6 +23,9 @@ public struct TrainingOptions: Codable, Sendable, Equatable {
     public var specAugment = SpecAugmentOptions()
     /// Speed-perturbation factors; each utterance takes one at random per epoch.
     public var speeds: [Double] = [1]
+    /// Additive noise: a noisy copy of every utterance (at every speed) beside the clean one; each
+    /// epoch takes one of them at random. nil: none.
+    public var noise: NoiseAugmentation?
     /// Stop after this many epochs without a better validation CER.
     public var patience = 5
     /// Write a checkpoint every this many updates (and at every epoch's end).
@@ -47,6 +51,7 @@ public struct TrainingOptions: Codable, Sendable, Equatable {
         if checkpointEvery < 1 { return "--checkpoint-every must be at least 1" }
         if threads < 1 { return "--threads must be at least 1" }
         if !(maximumSeconds > 0) { return "--max-seconds must be positive" }
+        if let problem = noise?.problem { return problem }
         return specAugment.problem
     }
 }
@@ -96,5 +101,43 @@ public struct SpecAugmentOptions: Codable, Sendable, Equatable {
             let start = random.below(count - width + 1)
             for t in start..<start + width { for k in 0..<dimension { values[t * dimension + k] = 0 } }
         }
+    }
+}
+
+/// Additive noise for training: white noise coloured by a random one-pole low-pass filter (from
+/// white to a brown-like rumble), scaled to a signal-to-noise ratio drawn uniformly from a range.
+public struct NoiseAugmentation: Codable, Sendable, Equatable {
+    /// The range of signal-to-noise ratios, in dB (signal power over noise power, whole utterance).
+    public var lowestSNR: Double, highestSNR: Double
+
+    /// Noise at `lowestSNR`…`highestSNR` dB.
+    public init(lowestSNR: Double, highestSNR: Double) {
+        self.lowestSNR = lowestSNR
+        self.highestSNR = highestSNR
+    }
+
+    /// What is wrong, if anything.
+    public var problem: String? {
+        guard lowestSNR.isFinite, highestSNR.isFinite, lowestSNR <= highestSNR else {
+            return "--noise-snr must be LOW:HIGH in dB with LOW ≤ HIGH, e.g. 5:30"
+        }
+        return nil
+    }
+
+    /// `samples` with noise added at an SNR drawn from the range; silence stays silent.
+    public func apply(to samples: [Float], random: inout SplitMix64) -> [Float] {
+        let snr = lowestSNR + (highestSNR - lowestSNR) * Double(random.next() >> 11) / Double(1 << 53)
+        let smoothing = Double(random.next() >> 11) / Double(1 << 53) * 0.98  // 0: white … 0.98: rumble
+        var noise = [Double](repeating: 0, count: samples.count)
+        var state = 0.0
+        for i in noise.indices {
+            state = smoothing * state + (1 - smoothing) * random.normal()
+            noise[i] = state
+        }
+        let signalPower = samples.reduce(0.0) { $0 + Double($1) * Double($1) } / Double(max(1, samples.count))
+        let noisePower = noise.reduce(0.0) { $0 + $1 * $1 } / Double(max(1, noise.count))
+        guard signalPower > 0, noisePower > 0 else { return samples }
+        let scale = (signalPower / noisePower / pow(10, snr / 10)).squareRoot()
+        return zip(samples, noise).map { Float(Double($0) + scale * $1) }
     }
 }
