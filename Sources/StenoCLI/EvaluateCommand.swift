@@ -28,19 +28,38 @@ struct EvaluateCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Write per-utterance results (path, reference, hypothesis, word errors) to this TSV file.", valueName: "file"))
     var details: String?
 
+    @Option(help: ArgumentHelp("Score these hypotheses (path<TAB>text, e.g. another recognizer's output; paths resolved as in a manifest) instead of transcribing.", valueName: "file"))
+    var hypotheses: String?
+
     func validate() throws {
-        for (option, path) in [("--json", jsonReport), ("--details", details)] {
+        for (option, path) in [("--json", jsonReport), ("--details", details), ("--hypotheses", hypotheses)] {
             guard let path else { continue }
             if URL(fileURLWithPath: path).standardizedFileURL == URL(fileURLWithPath: manifest).standardizedFileURL {
                 throw ValidationError("\(option) must not be the manifest (\(manifest))")
             }
         }
         if let jsonReport, jsonReport == details { throw ValidationError("--json and --details must be different files") }
+        if let hypotheses, hypotheses == jsonReport || hypotheses == details { throw ValidationError("--hypotheses must not be an output file") }
     }
 
     func run() throws {
         BLASThreads.set(1)  // one BLAS thread per worker; the workers are the parallelism
         let entries = try Manifest.load(manifest).entries
+        if let hypotheses {
+            let given = try Manifest.load(hypotheses).entries
+            let texts = Dictionary(given.map { ($0.audioPath, $0.transcript) }, uniquingKeysWith: { first, _ in first })
+            let outcomes = entries.map { entry in
+                Result<Transcript, any Error> {
+                    guard let text = texts[entry.audioPath] else { throw ValidationError("\(hypotheses): no hypothesis for \(entry.audioPath)") }
+                    let duration = try AudioDecoder.info(.file(entry.audioPath)).duration
+                    return Transcript(name: entry.audioPath, text: text, words: [], duration: duration, alternatives: [])
+                }
+            }
+            printError("scoring \(given.count) hypotheses from \(hypotheses) against \(entries.count) references (processing time not measured)")
+            for case .failure(let error) in outcomes { printError("error: \(error)") }
+            try finish(Evaluator().score(entries: entries, outcomes: outcomes, processingSeconds: 0), entries: entries)
+            return
+        }
         let model = try decoding.loadModel()
         let pool = RecognizerPool(model: model, options: try decoding.recognizerOptions(), workers: min(decoding.threads, entries.count))
         printError("evaluating \(entries.count) utterances from \(manifest) on \(pool.workers) thread\(pool.workers == 1 ? "" : "s")…")
@@ -52,7 +71,11 @@ struct EvaluateCommand: ParsableCommand {
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
 
         let evaluator = Evaluator(normalizer: TextNormalizer(alphabet: model.description.alphabet))
-        let report = evaluator.score(entries: entries, outcomes: outcomes, processingSeconds: seconds)
+        try finish(evaluator.score(entries: entries, outcomes: outcomes, processingSeconds: seconds), entries: entries)
+    }
+
+    /// Reports `report`: warnings, the files asked for, the summary, and the exit status.
+    private func finish(_ report: EvaluationReport, entries: [ManifestEntry]) throws {
         if !report.unknownCharacters.isEmpty {
             let list = report.unknownCharacters.sorted().map { "\"\($0)\"" }.joined(separator: " ")
             printError("warning: characters outside the model's alphabet dropped from the references: \(list)")

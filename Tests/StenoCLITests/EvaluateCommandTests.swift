@@ -82,10 +82,19 @@ struct EvaluateCommandTests {
         #expect(try String(contentsOfFile: scratch.file("m.tsv"), encoding: .utf8) == "\(samplesFolder)/hello.wav\thello\n")
     }
 
-    @Test("Without --model: the clear message")
-    func noModel() throws {
-        let result = try steno(["evaluate", "--manifest", "\(samplesFolder)/manifest.tsv"])
-        #expect(result.status != 0)
-        #expect(result.stderr.contains("no default model is bundled with this build yet"), "\(result.stderr)")
+    @Test("--hypotheses scores another recognizer's output with the same normalization; a missing one counts as deleted")
+    func externalHypotheses() throws {
+        let scratch = Scratch()
+        try "\(samplesFolder)/hello.wav\tOne, two three!\n\(samplesFolder)/digits.wav\tfour five six\n\(samplesFolder)/weather.wav\tseven\n"
+            .write(toFile: scratch.file("m.tsv"), atomically: true, encoding: .utf8)
+        try "\(samplesFolder)/hello.wav\tone two 3\n\(samplesFolder)/digits.wav\tfour fix six\n"
+            .write(toFile: scratch.file("h.tsv"), atomically: true, encoding: .utf8)
+        let result = try steno(["evaluate", "--manifest", scratch.file("m.tsv"), "--hypotheses", scratch.file("h.tsv"), "--json", scratch.file("r.json")])
+        #expect(result.status == 1, "\(result.stderr)")  // weather.wav has no hypothesis
+        #expect(result.stderr.contains("no hypothesis for \(samplesFolder)/weather.wav"), "\(result.stderr)")
+        let report = try #require(JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: scratch.file("r.json")))) as? [String: Any])
+        // 7 reference words: "fix" substitutes "five", "seven" is deleted.
+        #expect(report["substitutions"] as? Int == 1 && report["deletions"] as? Int == 1 && report["insertions"] as? Int == 0, "\(report)")
+        #expect(report["reference_words"] as? Int == 7)
     }
 }
