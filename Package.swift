@@ -20,8 +20,12 @@ let package = Package(
         .target(name: "StenoNN", dependencies: ["COpenBLAS"]),
         // CTC loss and gradient, decoding.
         .target(name: "StenoCTC", dependencies: ["StenoNN"]),
-        // The library's face.
-        .target(name: "Steno", dependencies: ["StenoAudio", "StenoFeatures", "StenoNN", "StenoCTC"]),
+        // The library's face; ships the default English model and language model as resources.
+        .target(
+            name: "Steno",
+            dependencies: ["StenoAudio", "StenoFeatures", "StenoNN", "StenoCTC"],
+            resources: [.copy("Resources")]
+        ),
         // The command-line tool.
         .executableTarget(
             name: "StenoCLI",

@@ -1,13 +1,33 @@
 #!/usr/bin/env bash
-# Regenerates the bundled sample recordings in samples/ with espeak-ng (Debian package espeak-ng).
-# espeak-ng writes 22 050 Hz mono 16-bit WAV, which also exercises Steno's resampling.
+# Regenerates the bundled sample recordings in samples/ with Debian's TTS engines
+# (packages espeak-ng, flite). espeak-ng writes 22 050 Hz and flite 16 kHz mono 16-bit WAV, which
+# also exercises Steno's resampling. None of these sentences is in the training text.
+#
+# manifest.tsv: recordings the default model transcribes correctly (the README's first command
+#   uses one). They were picked from 48 candidates (12 sentences x 4 voices); the model got 3 of
+#   the 48 exactly right, so they show the tool working, not its accuracy: see the README's table.
+# fixtures.tsv: espeak-ng recordings the tests use as audio input (their text is in the tests).
 set -euo pipefail
 cd "$(dirname "$0")/../samples"
-manifest=manifest.tsv
-printf '# path<TAB>transcript: speech synthesised by tools/make-samples.sh with espeak-ng\n' > "$manifest"
+synthesize() {  # name engine voice text
+    case "$2" in
+        espeak-ng) espeak-ng -v "$3" -s "${SPEED:-150}" -w "$1.wav" "$4" ;;
+        flite) flite -voice "$3" -t "$4" -o "$1.wav" ;;
+    esac
+}
+printf '# path<TAB>transcript: tools/make-samples.sh (espeak-ng, flite); the default model transcribes these correctly\n' > manifest.tsv
+while IFS='|' read -r name engine voice text; do
+    SPEED=140 synthesize "$name" "$engine" "$voice" "$text"
+    printf '%s.wav\t%s\n' "$name" "$text" >> manifest.tsv
+done <<'LIST'
+station|flite|rms|where is the train station
+time|espeak-ng|en-us|what time is it now
+time-flite|flite|rms|what time is it now
+LIST
+printf '# path<TAB>transcript: tools/make-samples.sh (espeak-ng); audio for the tests\n' > fixtures.tsv
 while IFS='|' read -r name voice speed text; do
     espeak-ng -v "$voice" -s "$speed" -w "$name.wav" "$text"
-    printf '%s.wav\t%s\n' "$name" "$text" >> "$manifest"
+    printf '%s.wav\t%s\n' "$name" "$text" >> fixtures.tsv
 done <<'LIST'
 hello|en-us|150|hello world this is steno
 digits|en-us+m3|140|one two three four five

@@ -8,11 +8,11 @@ extension TranscriptFormat: ExpressibleByArgument {}
 /// Numbers are parsed `.unconditional`ly so that a negative value (`--word-bonus -0.5`, `--beam-width -1`)
 /// reaches the option instead of being taken for a flag.
 struct DecodingArguments: ParsableArguments {
-    @Option(help: ArgumentHelp("Acoustic model file (made by 'steno train').", valueName: "file"))
+    @Option(help: ArgumentHelp("Acoustic model file (made by 'steno train'); default: the bundled English model.", valueName: "file"))
     var model: String?
 
-    @Option(parsing: .unconditional, help: ArgumentHelp("Prefix beam width; 1 decodes greedily (best path).", valueName: "n"))
-    var beamWidth: Int = 1
+    @Option(parsing: .unconditional, help: ArgumentHelp("Prefix beam width; 1 decodes greedily (best path). Default: \(Self.languageModelBeamWidth) with a language model, else 1.", valueName: "n"))
+    var beamWidth: Int?
 
     @Option(parsing: .unconditional, help: ArgumentHelp("Hypotheses to report (n-best), at most --beam-width.", valueName: "n"))
     var alternatives: Int = 1
@@ -20,14 +20,20 @@ struct DecodingArguments: ParsableArguments {
     @Option(parsing: .unconditional, help: ArgumentHelp("Inputs transcribed in parallel (one recognizer and one BLAS thread each).", valueName: "n"))
     var threads: Int = 1
 
-    @Option(help: ArgumentHelp("Word n-gram language model in the ARPA format, applied during beam search.", valueName: "file"))
+    @Option(help: ArgumentHelp("Word n-gram language model in the ARPA format, applied during beam search. Default: the bundled one, with the bundled model.", valueName: "file"))
     var lm: String?
 
+    @Flag(name: .customLong("no-lm"), help: "Decode without a language model (not even the bundled one).")
+    var noLanguageModel = false
+
+    @Flag(help: "With a language model, also output words it does not know (by default the output keeps to the LM's words, unless --vocabulary names others).")
+    var openVocabulary = false
+
     @Option(parsing: .unconditional, help: ArgumentHelp("Weight of the language model's log probability.", valueName: "α"))
-    var lmWeight: Float = 0.5
+    var lmWeight: Float = Self.defaultLanguageModelWeight
 
     @Option(parsing: .unconditional, help: ArgumentHelp("Score added per word (natural log), against the LM's bias to short output.", valueName: "β"))
-    var wordBonus: Float = 1
+    var wordBonus: Float = Self.defaultWordBonus
 
     @Option(help: ArgumentHelp("Only output words from this file (one word or phrase per line).", valueName: "file"))
     var vocabulary: String?
@@ -35,11 +41,28 @@ struct DecodingArguments: ParsableArguments {
     @Option(help: ArgumentHelp("Favour WORD by adding BOOST (natural log) when it is output; repeatable.", valueName: "word:boost"))
     var hotword: [String] = []
 
+    /// The beam width when a language model is used and --beam-width is not given.
+    static let languageModelBeamWidth = 16
+    /// LM weight and word bonus, tuned for the bundled model and LM on the validation speakers.
+    static let defaultLanguageModelWeight: Float = 0.5, defaultWordBonus: Float = 2
+
+    /// The language model to decode with: --lm; else, with the bundled acoustic model, the bundled
+    /// LM; none with --no-lm or with a model of one's own.
+    var languageModelPath: String? {
+        if noLanguageModel { return nil }
+        if let lm { return lm }
+        return model == nil ? DefaultModel.languageModelPath : nil
+    }
+
+    /// --beam-width, or its default: wide enough for the LM when there is one, greedy otherwise.
+    var effectiveBeamWidth: Int { beamWidth ?? (languageModelPath != nil ? Self.languageModelBeamWidth : 1) }
+
     func validate() throws {
-        if beamWidth < 1 { throw ValidationError("--beam-width must be at least 1 (1 decodes greedily), got \(beamWidth)") }
+        if noLanguageModel && lm != nil { throw ValidationError("--lm and --no-lm cannot be combined") }
+        if let beamWidth, beamWidth < 1 { throw ValidationError("--beam-width must be at least 1 (1 decodes greedily), got \(beamWidth)") }
         if alternatives < 1 { throw ValidationError("--alternatives must be at least 1, got \(alternatives)") }
-        if alternatives > beamWidth {
-            throw ValidationError("--alternatives (\(alternatives)) cannot exceed --beam-width (\(beamWidth)); raise --beam-width")
+        if alternatives > effectiveBeamWidth {
+            throw ValidationError("--alternatives (\(alternatives)) cannot exceed --beam-width (\(effectiveBeamWidth)); raise --beam-width")
         }
         if threads < 1 { throw ValidationError("--threads must be at least 1, got \(threads)") }
         if !lmWeight.isFinite || lmWeight < 0 { throw ValidationError("--lm-weight must be a non-negative number, got \(lmWeight)") }
@@ -62,12 +85,20 @@ struct DecodingArguments: ParsableArguments {
 
     /// The recognizer options these flags describe; loads the language model and the vocabulary.
     func recognizerOptions() throws -> RecognizerOptions {
-        var options = RecognizerOptions(beamWidth: beamWidth)
+        var options = RecognizerOptions(beamWidth: effectiveBeamWidth)
         options.alternatives = alternatives
         options.languageModelWeight = lmWeight
         options.wordBonus = wordBonus
         options.hotwords = try hotwords()
-        if let lm { options.languageModel = try NGramLanguageModel(contentsOf: lm) }
+        if let path = languageModelPath {
+            let languageModel = try NGramLanguageModel(contentsOf: path)
+            options.languageModel = languageModel
+            // A word LM scores an unknown word once however long it is, so an open search learns to
+            // run words together; keeping to the LM's words (as DeepSpeech's scorer trie does) stops that.
+            if vocabulary == nil && !openVocabulary {
+                options.vocabulary = (0..<languageModel.vocabularySize).map(languageModel.word).filter { !$0.hasPrefix("<") }
+            }
+        }
         if let vocabulary {
             guard let data = FileManager.default.contents(atPath: vocabulary) else {
                 throw ValidationError("\(vocabulary): cannot read the vocabulary file")
@@ -86,17 +117,8 @@ struct DecodingArguments: ParsableArguments {
         return try Self.defaultModel()
     }
 
-    /// The model used without --model. The only place that knows where it lives.
+    /// The model used without --model: the bundled one.
     static func defaultModel() throws -> AcousticModel {
-        // No model ships with the package yet; a later version bundles one as a SwiftPM resource
-        // and loads it here.
-        throw NoDefaultModelError()
-    }
-}
-
-/// Thrown when no --model is given and the build has no default model.
-struct NoDefaultModelError: Error, CustomStringConvertible {
-    var description: String {
-        "no default model is bundled with this build yet; pass --model FILE (train one with 'steno train')"
+        try DefaultModel.load()
     }
 }

@@ -6,17 +6,25 @@ import Steno
 struct InfoCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "info",
-        abstract: "Describe audio files (container, encoding, rate, channels, duration) and model files (architecture, alphabet, training, results)."
+        abstract: "Describe audio files (container, encoding, rate, channels, duration) and model files (architecture, alphabet, training, results).",
+        discussion: "With no files, describes the bundled default model and language model."
     )
 
-    @Argument(help: "Audio or model files, or - for audio on standard input.")
-    var files: [String]
-
-    func validate() throws {
-        if files.isEmpty { throw ValidationError("name at least one file") }
-    }
+    @Argument(help: "Audio or model files, or - for audio on standard input; none: the bundled model.")
+    var files: [String] = []
 
     func run() throws {
+        if files.isEmpty {
+            guard let path = DefaultModel.modelPath else { throw DefaultModelError(file: DefaultModel.modelFileName, searched: DefaultModel.folders) }
+            var text = try Self.describeModel(path)
+            if let lm = DefaultModel.languageModelPath {
+                let model = try NGramLanguageModel(contentsOf: lm)
+                let counts = model.counts.enumerated().map { "\($0.element) \($0.offset + 1)-grams" }.joined(separator: ", ")
+                text += "\nlanguage model: \(lm) (\(model.order)-gram ARPA: \(counts); used by default with this model, --no-lm turns it off)"
+            }
+            try StandardOutput.emit(text + "\n")
+            return
+        }
         var failures = 0
         for (index, file) in files.enumerated() {
             let text: String
@@ -71,7 +79,7 @@ struct InfoCommand: ParsableCommand {
         if !p.validationData.isEmpty { lines.append("validated on: \(p.validationData.joined(separator: ", "))") }
         if p.epochs > 0 { lines.append("training: \(p.epochs) epochs, \(p.steps) updates, finished \(p.created)") }
         for (name, value) in p.metrics.sorted(by: { $0.key < $1.key }) { lines.append("\(name): \(String(format: "%.3f", value))") }
-        if !p.notes.isEmpty { lines.append("notes: \(p.notes)") }
+        if !p.notes.isEmpty { lines.append("notes:\n" + p.notes.split(separator: "\n", omittingEmptySubsequences: false).map { "  " + $0 }.joined(separator: "\n")) }
         return lines.joined(separator: "\n")
     }
 }

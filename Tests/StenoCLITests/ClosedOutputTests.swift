@@ -31,7 +31,7 @@ struct ClosedOutputTests {
         let arguments: [String] = switch command {
         case "transcribe": ["transcribe", "--model", scratch.file("m.steno"), "--format", "json", audio, audio]
         case "info": ["info", audio, scratch.file("m.steno")]
-        default: ["evaluate", "--model", scratch.file("m.steno"), "--manifest", samplesFolder + "/manifest.tsv"]
+        default: ["evaluate", "--model", scratch.file("m.steno"), "--manifest", samplesFolder + "/fixtures.tsv"]
         }
         let result = try runWithClosedOutput(arguments)
         #expect(result.reason == .exit, "killed by a signal")

@@ -38,6 +38,24 @@ struct DecodingOptionsTests {
         #expect(words.allSatisfy { ["yes", "no", "stop", "it"].contains($0) }, "\(words)")
     }
 
+    @Test("With an LM the output keeps to the LM's words; --open-vocabulary lets other words through")
+    func languageModelVocabulary() throws {
+        let scratch = Scratch()
+        let (model, audio) = try setup(scratch)
+        try "\\data\\\nngram 1=5\n\n\\1-grams:\n-1.0\t<s>\t-0.3\n-0.5\tyes\n-0.7\tno\n-1.2\t</s>\n-2.0\t<unk>\n\n\\end\\\n"
+            .write(toFile: scratch.file("lm.arpa"), atomically: true, encoding: .utf8)
+        // A large word bonus makes the untrained model's search emit many words.
+        func words(_ extra: [String]) throws -> [String] {
+            let result = try steno(["transcribe", "--model", model, "--lm", scratch.file("lm.arpa"), "--word-bonus", "20"] + extra + [audio])
+            #expect(result.status == 0, "\(result.stderr)")
+            return result.stdout.split(whereSeparator: \.isWhitespace).map(String.init)
+        }
+        let kept = try words([]), open = try words(["--open-vocabulary"])
+        // The open search does emit words the LM lacks; the default one never does.
+        #expect(open.contains { !["yes", "no"].contains($0) }, "\(open)")
+        #expect(kept.allSatisfy { ["yes", "no"].contains($0) } && kept != open, "\(kept)")
+    }
+
     @Test("Bad language-model and hotword options are reported", arguments: [
         (["--hotword", "steno"], "--hotword"), (["--hotword", "steno:lots"], "--hotword"), (["--lm-weight", "-1"], "--lm-weight"),
         (["--lm", "/nonexistent/lm.arpa"], "lm.arpa"), (["--vocabulary", "/nonexistent/words.txt"], "words.txt"),

@@ -16,7 +16,7 @@ struct EvaluateCommandTests {
         let scratch = Scratch()
         let model = try tinyModel(in: scratch)
         let report = scratch.file("report.json"), details = scratch.file("details.tsv")
-        let result = try steno(["evaluate", "--manifest", "\(samplesFolder)/manifest.tsv", "--model", model,
+        let result = try steno(["evaluate", "--manifest", "\(samplesFolder)/fixtures.tsv", "--model", model,
                                 "--json", report, "--details", details, "--threads", "2"])
         #expect(result.status == 0, "\(result.stderr)")
         for label in ["WER: ", "CER: ", "utterances: 3", "audio: ", "processing: ", "real-time factor: "] {

@@ -1,0 +1,89 @@
+import Foundation
+import Steno
+import Testing
+
+/// The bundled samples and their transcripts, from samples/manifest.tsv.
+private func samples() throws -> [(path: String, transcript: String)] {
+    try Manifest.load(samplesFolder + "/manifest.tsv").entries.map { ($0.audioPath, $0.transcript) }
+}
+
+@Suite("The bundled model and language model")
+struct DefaultModelTests {
+    @Test("The package ships a model and a language model, found without flags")
+    func found() throws {
+        let model = try #require(DefaultModel.modelPath, "searched \(DefaultModel.folders)")
+        #expect(model.hasSuffix("/default.steno"))
+        #expect(DefaultModel.languageModelPath != nil)
+        let loaded = try DefaultModel.load()
+        #expect(loaded.description.alphabet == .english)
+        let lm = try DefaultModel.loadLanguageModel()
+        #expect(lm.order >= 2 && lm.isKnown("the"))
+    }
+
+    @Test("steno transcribe with no flags gives every sample's transcript (the README's first command)")
+    func transcribeSamples() throws {
+        for sample in try samples() {
+            let result = try steno(["transcribe", sample.path])
+            #expect(result.status == 0, "\(result.stderr)")
+            #expect(result.stdout == sample.transcript + "\n", "\(sample.path)")
+        }
+    }
+
+    @Test("steno evaluate with no flags scores the samples at WER 0; --no-lm decodes without the LM")
+    func evaluateSamples() throws {
+        let scratch = Scratch()
+        let result = try steno(["evaluate", "--manifest", samplesFolder + "/manifest.tsv", "--json", scratch.file("r.json")])
+        #expect(result.status == 0, "\(result.stderr)")
+        let report = try #require(JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: scratch.file("r.json")))) as? [String: Any])
+        #expect(report["wer"] as? Double == 0, "\(result.stdout)")
+        let greedy = try steno(["evaluate", "--manifest", samplesFolder + "/manifest.tsv", "--no-lm"])
+        #expect(greedy.status == 0 && greedy.stdout.contains("WER:"), "\(greedy.stderr)")
+    }
+
+    @Test("steno stream with no flags gives the same text as transcribe")
+    func streamSample() throws {
+        let sample = try #require(try samples().first)
+        let bytes = try Data(contentsOf: URL(fileURLWithPath: sample.path))
+        let result = try steno(["stream", "--encoding", "wav"], stdin: bytes)
+        #expect(result.status == 0, "\(result.stderr)")
+        let texts = result.stdout.split(separator: "\n").compactMap { line in
+            (try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])?["text"] as? String
+        }
+        #expect(texts.joined(separator: " ") == sample.transcript)
+    }
+
+    @Test("steno info with no files describes the bundled model: architecture, data, splits, measured results, the LM")
+    func info() throws {
+        let result = try steno(["info"])
+        #expect(result.status == 0, "\(result.stderr)")
+        for needle in ["architecture:", "alphabet:", "trained on:", "test_wer", "language model:", "notes:"] {
+            #expect(result.stdout.contains(needle), "\(needle) missing in:\n\(result.stdout)")
+        }
+    }
+
+    @Test("A built binary copied elsewhere with its resource bundle uses the bundle beside it")
+    func relocatedBinary() throws {
+        let scratch = Scratch()
+        let bundle = stenoBinary.deletingLastPathComponent().appendingPathComponent("Steno_Steno.resources")
+        try FileManager.default.copyItem(atPath: stenoBinary.path, toPath: scratch.file("steno"))
+        try FileManager.default.copyItem(atPath: bundle.path, toPath: scratch.file("Steno_Steno.resources"))
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: scratch.file("steno"))
+        process.arguments = ["info"]
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0)
+        #expect(output.contains("file: \(scratch.file("Steno_Steno.resources/Resources/default.steno"))"), "\(output)")
+    }
+
+    @Test("--lm and --no-lm together are refused")
+    func conflictingLanguageModelFlags() throws {
+        let result = try steno(["transcribe", "--no-lm", "--lm", "x.arpa", samplesFolder + "/hello.wav"])
+        #expect(result.status != 0)
+        #expect(result.stderr.contains("--lm and --no-lm cannot be combined"), "\(result.stderr)")
+    }
+}
