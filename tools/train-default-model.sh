@@ -33,7 +33,7 @@ steno=.build/release/steno
 # An interrupted run is resumed from its checkpoint; a finished one (or a model without a checkpoint)
 # is kept.
 checkpoint="$work/model.steno.checkpoint"
-if [ -f "$checkpoint" ] && ! "$steno" info "$checkpoint" | grep -q "checkpoint (finished"; then
+if [ -f "$checkpoint" ] && ! "$steno" info "$checkpoint" | grep "checkpoint (finished" > /dev/null; then
     "$steno" train --train "$work/manifests/train.tsv" --train "$work/synthetic/manifest.tsv" \
         --valid "$work/manifests/valid.tsv" --output "$work/model.steno" --float16 --resume "$checkpoint"
 elif [ ! -f "$work/model.steno" ]; then

@@ -8,8 +8,8 @@ struct AnnotateCommand: ParsableCommand {
         commandName: "annotate",
         abstract: "Record notes, training data and measured results in a model file's header (shown by 'steno info').",
         discussion: """
-            The weights are copied unchanged in the storage given (float16 models stay float16: their \
-            values convert to float32 and back exactly). The file is rewritten atomically, in place \
+            The weights are copied unchanged, in the file's own storage unless --storage says otherwise \
+            (float16 values convert to float32 and back exactly). The file is rewritten atomically, in place \
             unless --output names another file.
             """
     )
@@ -29,8 +29,8 @@ struct AnnotateCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Set a measured figure, NAME=VALUE, e.g. test_wer_fsdd=1.3 (repeatable).", valueName: "name=value"))
     var metric: [String] = []
 
-    @Option(help: "Storage of the written weights.")
-    var storage: ModelContainer.Storage = .float16
+    @Option(help: "Storage of the written weights (default: as the file has them).")
+    var storage: ModelContainer.Storage?
 
     @Option(name: .shortAndLong, help: ArgumentHelp("Write here instead of rewriting MODEL.", valueName: "file"))
     var output: String?
@@ -64,7 +64,9 @@ struct AnnotateCommand: ParsableCommand {
         if !trainingData.isEmpty { loaded.description.provenance.trainingData = trainingData }
         if !validationData.isEmpty { loaded.description.provenance.validationData = validationData }
         loaded.description.provenance.metrics.merge(try metrics()) { _, new in new }
-        try loaded.write(to: output ?? model, storage: storage)
+        // A float16 file loads as values float16 holds exactly; anything else was stored as float32.
+        let exact = loaded.weightTensors.allSatisfy { $0.values.allSatisfy { Float(Float16($0)) == $0 } }
+        try loaded.write(to: output ?? model, storage: storage ?? (exact ? .float16 : .float32))
     }
 }
 

@@ -10,10 +10,10 @@ struct AnnotateCommandTests {
         let model = try tinyModel(in: scratch)
         try "Trained on tones.\nSplits: none.\n".write(toFile: scratch.file("notes.txt"), atomically: true, encoding: .utf8)
         let result = try steno(["annotate", model, "--notes-file", scratch.file("notes.txt"), "--metric", "test_wer=12.5",
-                                "--training-data", "tones", "--storage", "f32", "--output", scratch.file("annotated.steno")])
+                                "--training-data", "tones", "--output", scratch.file("annotated.steno")])
         #expect(result.status == 0, "\(result.stderr)")
         let before = try AcousticModel(contentsOf: model), after = try AcousticModel(contentsOf: scratch.file("annotated.steno"))
-        #expect(after.weightTensors == before.weightTensors)
+        #expect(after.weightTensors == before.weightTensors)  // float32 in, float32 out: no rounding to float16
         #expect(after.description.provenance.metrics["test_wer"] == 12.5)
         let info = try steno(["info", scratch.file("annotated.steno")])
         #expect(info.stdout.contains("trained on: tones") && info.stdout.contains("test_wer: 12.500"), "\(info.stdout)")
