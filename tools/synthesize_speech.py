@@ -52,7 +52,7 @@ def clean(line):
     if not line or not ALLOWED.match(line):
         return None
     # Abbreviations ("Mr.", "U.S.") and single capital letters are read unpredictably.
-    if re.search(r"\b[A-Za-z]{1,3}\.[A-Za-z]?", line) and re.search(r"\b(Mr|Mrs|Dr|St|Jr|Sr|vs|etc|[A-Z])\.", line):
+    if re.search(r"\b(Mr|Mrs|Dr|St|Jr|Sr|vs|etc|[A-Z])\.", line):
         return None
     # In mixed-case text, an all-capital word is an acronym the engines spell out ("MS-DOS").
     if re.search(r"[a-z]", line) and re.search(r"\b(?!I\b)[A-Z]{2,}\b", line):

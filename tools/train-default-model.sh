@@ -66,18 +66,19 @@ echo "best on validation: --lm-weight $weight --word-bonus $bonus"
 # Held-out evaluation (test splits only): greedy, and with the LM as the CLI uses it by default.
 printf 'zero\none\ntwo\nthree\nfour\nfive\nsix\nseven\neight\nnine\n' > "$work/digits.txt"
 metrics=()
+figure() { python3 -c "import json, sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])" "$1" "$2"; }  # REPORT KEY
 for set in fsdd minilibri speechocean762; do
     for mode in greedy lm; do
         flags=(--no-lm)
         [ $mode = lm ] && flags=(--lm "$work/lm.arpa" --beam-width 16 --lm-weight "$weight" --word-bonus "$bonus")
         "$steno" evaluate --model "$work/model.steno" "${flags[@]}" --manifest "$work/manifests/test-$set.tsv" --json "$work/test-$set.$mode.json"
-        metrics+=(--metric "test_wer_${set}_$mode=$(python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['wer'])" "$work/test-$set.$mode.json")")
-        metrics+=(--metric "test_cer_${set}_$mode=$(python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['cer'])" "$work/test-$set.$mode.json")")
+        metrics+=(--metric "test_wer_${set}_$mode=$(figure "$work/test-$set.$mode.json" wer)")
+        metrics+=(--metric "test_cer_${set}_$mode=$(figure "$work/test-$set.$mode.json" cer)")
     done
 done
 "$steno" evaluate --model "$work/model.steno" --no-lm --vocabulary "$work/digits.txt" --beam-width 16 \
     --manifest "$work/manifests/test-fsdd.tsv" --json "$work/test-fsdd.vocabulary.json"
-metrics+=(--metric "test_wer_fsdd_vocabulary=$(python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['wer'])" "$work/test-fsdd.vocabulary.json")")
+metrics+=(--metric "test_wer_fsdd_vocabulary=$(figure "$work/test-fsdd.vocabulary.json" wer)")
 "$steno" annotate "$work/model.steno" --notes-file tools/default-model-notes.txt "${metrics[@]}" \
     --training-data "real speech: minilibri, speechocean762, arctic_cathy and FSDD training splits (tools/make_splits.py)" \
     --training-data "synthetic speech: tools/synthesize_speech.py --count 1500 --seed 1" \

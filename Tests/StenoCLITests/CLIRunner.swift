@@ -8,11 +8,11 @@ struct CommandResult {
     var stdoutBytes: Data
 }
 
-/// Runs the `steno` binary built beside the test bundle with `arguments`, feeding it `stdin`
-/// (or nothing, closed), and waits for it to exit.
-func steno(_ arguments: [String], stdin: Data? = nil) throws -> CommandResult {
+/// Runs the `steno` binary built beside the test bundle (or `executable`) with `arguments`, feeding
+/// it `stdin` (or nothing, closed), and waits for it to exit.
+func steno(_ arguments: [String], stdin: Data? = nil, executable: URL = stenoBinary) throws -> CommandResult {
     let process = Process()
-    process.executableURL = stenoBinary
+    process.executableURL = executable
     process.arguments = arguments
     let folder = FileManager.default.temporaryDirectory.appendingPathComponent("steno-cli-\(UUID().uuidString)")
     try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)

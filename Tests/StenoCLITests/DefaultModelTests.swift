@@ -67,17 +67,9 @@ struct DefaultModelTests {
         let bundle = stenoBinary.deletingLastPathComponent().appendingPathComponent("Steno_Steno.resources")
         try FileManager.default.copyItem(atPath: stenoBinary.path, toPath: scratch.file("steno"))
         try FileManager.default.copyItem(atPath: bundle.path, toPath: scratch.file("Steno_Steno.resources"))
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: scratch.file("steno"))
-        process.arguments = ["info"]
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0)
-        #expect(output.contains("file: \(scratch.file("Steno_Steno.resources/Resources/default.steno"))"), "\(output)")
+        let result = try steno(["info"], executable: URL(fileURLWithPath: scratch.file("steno")))
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.contains("file: \(scratch.file("Steno_Steno.resources/Resources/default.steno"))"), "\(result.stdout)")
     }
 
     @Test("--lm and --no-lm together are refused")

@@ -126,8 +126,8 @@ public struct NoiseAugmentation: Codable, Sendable, Equatable {
 
     /// `samples` with noise added at an SNR drawn from the range; silence stays silent.
     public func apply(to samples: [Float], random: inout SplitMix64) -> [Float] {
-        let snr = lowestSNR + (highestSNR - lowestSNR) * Double(random.next() >> 11) / Double(1 << 53)
-        let smoothing = Double(random.next() >> 11) / Double(1 << 53) * 0.98  // 0: white … 0.98: rumble
+        let snr = lowestSNR + (highestSNR - lowestSNR) * random.uniform()
+        let smoothing = random.uniform() * 0.98  // 0: white … 0.98: rumble
         var noise = [Double](repeating: 0, count: samples.count)
         var state = 0.0
         for i in noise.indices {
