@@ -3,10 +3,15 @@
 # 2-hour generated recording (pink noise bursts and pauses, 16 kHz) and compares their peak RSS.
 # Fails when the long file needs more than $TOLERANCE_KB beyond the short one.
 #
-# Usage: tools/long_file_check.sh MODEL [STENO_BINARY]     (needs sox and GNU time)
+# Usage: tools/long_file_check.sh [MODEL [STENO_BINARY]]     (needs sox and GNU time)
+#   MODEL          a model file, or "default" (the default) for the bundled model and language model
+#   STENO_BINARY   default .build/release/steno (build it with `swift build -c release`)
 set -euo pipefail
-model=${1:?usage: tools/long_file_check.sh MODEL [STENO_BINARY]}
+model=${1:-default}
 steno=${2:-.build/release/steno}
+model_options=()
+[ "$model" = default ] || model_options=(--model "$model")
+[ -x "$steno" ] || { echo "error: $steno not found; build with: swift build -c release" >&2; exit 1; }
 tolerance=${TOLERANCE_KB:-16384}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
@@ -16,7 +21,7 @@ for minutes in 6 120; do
 done
 declare -A peak
 for minutes in 6 120; do
-    /usr/bin/time -f "%M %e" -o "$work/time-$minutes" "$steno" transcribe --model "$model" "$work/$minutes.wav" > /dev/null
+    /usr/bin/time -f "%M %e" -o "$work/time-$minutes" "$steno" transcribe "${model_options[@]}" "$work/$minutes.wav" > /dev/null
     read -r kb seconds < "$work/time-$minutes"
     peak[$minutes]=$kb
     echo "$minutes min: peak RSS ${kb} kB, ${seconds} s"

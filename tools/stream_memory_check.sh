@@ -4,8 +4,9 @@
 # the first minute and stay flat; the script fails if the last sample exceeds the one taken after
 # the first minute by more than $TOLERANCE_KB.
 #
-# Usage: tools/stream_memory_check.sh MODEL [STENO_BINARY]
-#   MODEL          a model file (steno train); an untrained one is fine for memory
+# Usage: tools/stream_memory_check.sh [MODEL [STENO_BINARY]]
+#   MODEL          a model file (an untrained one is fine for memory), or "default" (the default) for
+#                  the bundled model and language model
 #   STENO_BINARY   default .build/release/steno (build it with `swift build -c release`)
 # Environment: SECONDS_OF_AUDIO (3600), INTERVAL (5), TOLERANCE_KB (8192), PACE (0: as fast as possible;
 #   1: real time, for a true live test).
@@ -13,7 +14,7 @@
 # every 10 minutes (to exercise the --max-utterance cut). Written by a small Python generator.
 set -euo pipefail
 
-model=${1:?usage: tools/stream_memory_check.sh MODEL [STENO_BINARY]}
+model=${1:-default}
 steno=${2:-.build/release/steno}
 seconds=${SECONDS_OF_AUDIO:-3600}
 interval=${INTERVAL:-5}
@@ -21,7 +22,11 @@ tolerance=${TOLERANCE_KB:-8192}
 pace=${PACE:-0}
 
 [ -x "$steno" ] || { echo "error: $steno not found; build with: swift build -c release" >&2; exit 1; }
-[ -f "$model" ] || { echo "error: $model: no such model file" >&2; exit 1; }
+model_options=()
+if [ "$model" != default ]; then
+    [ -f "$model" ] || { echo "error: $model: no such model file" >&2; exit 1; }
+    model_options=(--model "$model")
+fi
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
@@ -54,7 +59,7 @@ for second in range(seconds):
 PY
 generator=$!
 
-"$steno" stream --model "$model" < "$work/audio" > "$work/results.jsonl" 2> "$work/stderr" &
+"$steno" stream "${model_options[@]}" < "$work/audio" > "$work/results.jsonl" 2> "$work/stderr" &
 pid=$!
 
 echo "time_s rss_kb results"
