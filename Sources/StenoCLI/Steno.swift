@@ -16,6 +16,10 @@ struct StenoCommand: ParsableCommand {
         subcommands: [TranscribeCommand.self, StreamCommand.self, EvaluateCommand.self, TrainCommand.self, LanguageModelCommand.self, AnnotateCommand.self, FeaturesCommand.self, InfoCommand.self]
     )
 
+    /// Errors thrown out of a command read `error: …`, like the lines the commands print themselves
+    /// (and like compilers and git), not ArgumentParser's `Error: …`.
+    static var _errorPrefix: String { "error: " }
+
     /// Runs the command. SIGPIPE is ignored so that a closed standard output is reported (and the
     /// command stops cleanly, status 141) instead of killing the process mid-write. When OpenBLAS
     /// fell back to a slow generic kernel on a CPU it does not recognise, the command first restarts

@@ -45,8 +45,10 @@ struct BadInputMatrixTests {
         #expect(result.status != 0 && result.status < 128, "exit status \(result.status): \(result.stderr)")
         if let status = expected.status { #expect(result.status == status, "\(result.stderr)") }
         let lines = result.stderr.split(separator: "\n")
-        #expect(lines.contains { $0.contains(expected.names) && $0.contains(expected.problem) },
-                "no line of stderr names \(expected.names) with \"\(expected.problem)\":\n\(result.stderr)")
+        let message = lines.first { $0.contains(expected.names) && $0.contains(expected.problem) }
+        Self.report(row.name, status: result.status, message: message)
+        #expect(message != nil, "no line of stderr names \(expected.names) with \"\(expected.problem)\":\n\(result.stderr)")
+        #expect(message?.hasPrefix("error: ") != false, "every error line starts with \"error: \": \(message ?? "")")
         for phrase in expected.alsoMentions { #expect(result.stderr.contains(phrase), "\(result.stderr)") }
         let left = try regularFiles(in: scratch.path).subtracting(before).subtracting(expected.allowedOutputs.map { relative($0, to: scratch) })
         #expect(left.isEmpty, "left behind: \(left.sorted())")
@@ -100,6 +102,19 @@ struct BadInputMatrixTests {
         #expect(result.stderr.contains("training: 2 utterances"), "both training utterances are kept: \(result.stderr)")
         #expect(result.stderr.contains("no usable validation utterances"), "\(result.stderr)")
         #expect(!FileManager.default.fileExists(atPath: scratch.file("m.steno")))
+    }
+
+    /// With `STENO_BAD_INPUT_REPORT=FILE`, appends "case TAB status TAB message" for each row to FILE: the
+    /// evidence of what users see (scratch folders shortened to `…/`). One `write` per line, so parallel rows don't mix.
+    static func report(_ name: String, status: Int32, message: Substring?) {
+        guard let path = ProcessInfo.processInfo.environment["STENO_BAD_INPUT_REPORT"] else { return }
+        let shortened = (message.map(String.init) ?? "(no matching line)")
+            .replacing(/\/[^ :]*steno-cli-test-[^\/ ]*\//, with: "…/")
+        let line = Array("\(name)\t\(status)\t\(shortened)\n".utf8)
+        let file = open(path, O_WRONLY | O_APPEND | O_CREAT, 0o644)
+        guard file >= 0 else { return }
+        _ = line.withUnsafeBytes { write(file, $0.baseAddress, $0.count) }
+        close(file)
     }
 
     // MARK: - The matrix
