@@ -156,10 +156,15 @@ public enum BLASKernel {
     /// A faster kernel than ``name`` that this CPU supports, or nil when the choice is already good
     /// (or `OPENBLAS_CORETYPE` is set: the user's choice stands).
     public static var suggestedCoreType: String? {
-        guard ProcessInfo.processInfo.environment["OPENBLAS_CORETYPE"] == nil else { return nil }
+        suggestion(kernel: name, cpuFlags: cpuFlags(), coreTypeSetting: ProcessInfo.processInfo.environment["OPENBLAS_CORETYPE"])
+    }
+
+    /// The rule behind ``suggestedCoreType``: a generic `kernel` on a CPU with AVX-512 becomes
+    /// `SkylakeX`, with AVX2 and FMA `Haswell`; a specific kernel, or any `coreTypeSetting`, stays.
+    static func suggestion(kernel: String, cpuFlags flags: Set<String>, coreTypeSetting: String?) -> String? {
+        guard coreTypeSetting == nil else { return nil }
         let generic: Set<String> = ["prescott", "core2", "penryn", "dunnington", "nehalem", "atom", "katmai", "coppermine", "northwood", "banias", "unknown"]
-        guard generic.contains(name.lowercased()) else { return nil }
-        let flags = cpuFlags()
+        guard generic.contains(kernel.lowercased()) else { return nil }
         if ["avx512f", "avx512bw", "avx512vl", "avx512dq", "avx512cd"].allSatisfy(flags.contains) { return "SkylakeX" }
         if ["avx2", "fma"].allSatisfy(flags.contains) { return "Haswell" }
         return nil
