@@ -44,27 +44,21 @@ public struct Manifest: Sendable, Equatable {
 
     /// Reads the manifest at `path`. Throws on the first bad line, and when there are no entries.
     public static func load(_ path: String) throws(ManifestError) -> Manifest {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            var isDirectory: ObjCBool = false
-            let exists = FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory)
-            throw ManifestError(file: path, line: nil, problem: .unreadable(
-                !exists ? "no such file" : isDirectory.boolValue ? "is a directory" : "permission denied or I/O error"))
-        }
-        var bytes = [UInt8](data)
-        if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { bytes.removeFirst(3) }
-        let folder = (path as NSString).deletingLastPathComponent
-
-        var lines: [(number: Int, text: String)] = []
-        for (offset, raw) in bytes.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false).enumerated() {
-            var raw = raw
-            if raw.last == UInt8(ascii: "\r") { raw = raw.dropLast() }
-            guard let text = String(validating: raw, as: UTF8.self) else {
-                let column = Self.firstInvalidByte(raw) + 1
-                throw ManifestError(file: path, line: offset + 1, problem: .notUTF8(column: column))
+        let text: [String]
+        do {
+            text = try TextFile.lines(of: path)
+        } catch {
+            switch error.problem {
+            case .unreadable(let why): throw ManifestError(file: path, line: error.line, problem: .unreadable(why))
+            case .notUTF8(let column): throw ManifestError(file: path, line: error.line, problem: .notUTF8(column: column))
             }
-            let trimmed = text.trimmingCharacters(in: .whitespaces)
+        }
+        let folder = (path as NSString).deletingLastPathComponent
+        var lines: [(number: Int, text: String)] = []
+        for (offset, line) in text.enumerated() {
+            let trimmed = line.trimmingCharacters(in: .whitespaces)
             if trimmed.isEmpty || trimmed.hasPrefix("#") { continue }
-            lines.append((offset + 1, text))
+            lines.append((offset + 1, line))
         }
 
         let lowercased = path.lowercased()
@@ -122,15 +116,6 @@ public struct Manifest: Sendable, Equatable {
         }
         return ManifestEntry(audioPath: audioPath, transcript: text, duration: duration, line: 0)
     }
-
-    /// The offset of the first byte where `bytes` stops being valid UTF-8.
-    private static func firstInvalidByte(_ bytes: ArraySlice<UInt8>) -> Int {
-        var parser = Unicode.UTF8.ForwardParser()
-        var iterator = bytes.makeIterator()
-        var offset = 0
-        while case .valid(let scalar) = parser.parseScalar(from: &iterator) { offset += scalar.count }
-        return offset
-    }
 }
 
 /// A manifest that cannot be read.
@@ -175,8 +160,8 @@ public struct ManifestError: Error, CustomStringConvertible, Sendable, Equatable
         let place = line.map { "\(file):\($0)" } ?? file
         let reason: String
         switch problem {
-        case .unreadable(let why): reason = "cannot be read (\(why))"
-        case .notUTF8(let column): reason = "not UTF-8 (invalid bytes at byte \(column) of the line; re-save the file as UTF-8)"
+        case .unreadable(let why): reason = TextFileError.reason(.unreadable(why))
+        case .notUTF8(let column): reason = TextFileError.reason(.notUTF8(column: column))
         case .missingTab: reason = "no TAB between the audio path and the transcript (expected path<TAB>transcript)"
         case .emptyPath: reason = "the audio path is empty"
         case .badJSON: reason = "not valid JSON (expected {\"audio_filepath\": …, \"text\": …})"

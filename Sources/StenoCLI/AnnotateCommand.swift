@@ -56,9 +56,7 @@ struct AnnotateCommand: ParsableCommand {
         }
         let loaded = try AcousticModel(container: container, name: model)
         if let notesFile {
-            guard let data = FileManager.default.contents(atPath: notesFile), let text = String(data: data, encoding: .utf8) else {
-                throw ValidationError("\(notesFile): cannot read the notes (missing, unreadable or not UTF-8)")
-            }
+            let text = try TextFile.lines(of: notesFile).joined(separator: "\n")
             loaded.description.provenance.notes = text.trimmingCharacters(in: .whitespacesAndNewlines)
         }
         if !trainingData.isEmpty { loaded.description.provenance.trainingData = trainingData }

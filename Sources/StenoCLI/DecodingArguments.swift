@@ -100,11 +100,7 @@ struct DecodingArguments: ParsableArguments {
             }
         }
         if let vocabulary {
-            guard let data = FileManager.default.contents(atPath: vocabulary) else {
-                throw ValidationError("\(vocabulary): cannot read the vocabulary file")
-            }
-            guard let text = String(data: data, encoding: .utf8) else { throw ValidationError("\(vocabulary): the vocabulary is not UTF-8 text") }
-            let entries = text.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty && !$0.hasPrefix("#") }
+            let entries = try TextFile.lines(of: vocabulary).map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty && !$0.hasPrefix("#") }
             guard !entries.isEmpty else { throw ValidationError("\(vocabulary): the vocabulary lists no words") }
             options.vocabulary = entries
         }

@@ -66,7 +66,7 @@ struct BuildLanguageModelCommand: ParsableCommand {
             estimator.add(sentence: normalized.text.split(separator: " ").map(String.init))
         }
         for path in textFiles {
-            for line in try Self.readLines(path) { add(line) }
+            for line in try TextFile.lines(of: path) { add(line) }
         }
         for path in manifests {
             for entry in try Manifest.load(path).entries { add(entry.transcript) }
@@ -82,23 +82,5 @@ struct BuildLanguageModelCommand: ParsableCommand {
         try AtomicFile.write(Data(model.arpa().utf8), to: output)
         let counts = model.ngrams.enumerated().map { "\($0.offset + 1)-grams \($0.element.count)" }.joined(separator: ", ")
         printError("\(estimator.sentenceCount) sentences, \(estimator.wordCount) words: \(counts); written to \(output)")
-    }
-
-    /// The lines of a UTF-8 text file, or an error naming the file and what is wrong with it.
-    static func readLines(_ path: String) throws -> [Substring] {
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
-            throw ValidationError("\(path): no such file")
-        }
-        if isDirectory.boolValue { throw ValidationError("\(path): is a directory, not a text file") }
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw ValidationError("\(path): cannot be read (\(String(cString: strerror(errno))))")
-        }
-        guard let text = String(validating: data, as: UTF8.self) else {
-            let lines = data.split(separator: 0x0A, omittingEmptySubsequences: false)
-            let line = (lines.firstIndex { String(validating: $0, as: UTF8.self) == nil } ?? 0) + 1
-            throw ValidationError("\(path):\(line): not UTF-8 text")
-        }
-        return text.split(whereSeparator: \.isNewline)
     }
 }

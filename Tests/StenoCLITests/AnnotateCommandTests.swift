@@ -23,7 +23,7 @@ struct AnnotateCommandTests {
     @Test("Bad input leaves the model untouched", arguments: [
         (["--metric", "wer"], "--metric must look like NAME=VALUE"),
         (["--metric", "wer=abc"], "--metric must look like NAME=VALUE"),
-        (["--notes-file", "/nonexistent/notes.txt"], "/nonexistent/notes.txt: cannot read the notes"),
+        (["--notes-file", "/nonexistent/notes.txt"], "/nonexistent/notes.txt: cannot be read (no such file)"),
     ])
     func badInput(arguments: [String], message: String) throws {
         let scratch = Scratch()

@@ -35,8 +35,8 @@ struct LanguageModelCommandTests {
     }
 
     @Test("Bad input: a clear message naming the file or option, no output file", arguments: [
-        (["--text", "missing.txt"], "missing.txt: no such file"),
-        (["--text", "latin1.txt"], "latin1.txt:2: not UTF-8 text"),
+        (["--text", "missing.txt"], "missing.txt: cannot be read (no such file)"),
+        (["--text", "latin1.txt"], "latin1.txt:2: not UTF-8 (invalid bytes at byte 4 of the line"),
         (["--text", "."], "is a directory"),
         (["--text", "empty.txt"], "no words in"),
         (["--text", "text.txt", "--order", "0"], "the order must be 1…6"),
