@@ -36,13 +36,47 @@ public struct TextNormalizer: Sendable {
     /// The alphabet the output is spelled in.
     public let alphabet: Alphabet
 
+    /// For each ASCII byte: whether the alphabet spells it as it is (lowercase letters, the apostrophe).
+    private let keepsASCII: [Bool]
+
     /// Creates a normalizer for `alphabet`.
     public init(alphabet: Alphabet = .english) {
         self.alphabet = alphabet
+        keepsASCII = (0..<128).map { byte in
+            let character = Character(Unicode.Scalar(UInt8(byte)))
+            return (character.isLowercase || character == "'") && alphabet.contains(character)
+        }
     }
 
     /// Normalizes one transcript.
     public func normalize(_ text: String) -> NormalizedText {
+        isNormalized(text) ? NormalizedText(text: text) : normalizeInFull(text)
+    }
+
+    /// True when `text` is already what ``normalize(_:)`` makes of it: lowercase ASCII words the
+    /// alphabet spells, apostrophes only inside words, single spaces between them. Text read from a
+    /// language model or a normalized corpus is like that, and this check is far cheaper.
+    func isNormalized(_ text: String) -> Bool {
+        text.utf8.withContiguousStorageIfAvailable { bytes in
+            var previous: UInt8 = UInt8(ascii: " ")  // as if a space came before: no leading space or apostrophe
+            for (index, byte) in bytes.enumerated() {
+                let next = index + 1 < bytes.count ? bytes[index + 1] : UInt8(ascii: " ")
+                switch byte {
+                case UInt8(ascii: " "):
+                    guard previous != UInt8(ascii: " "), index + 1 < bytes.count else { return false }
+                case UInt8(ascii: "'"):
+                    guard keepsASCII[Int(byte)], Self.isLetter(previous), Self.isLetter(next) else { return false }
+                default:
+                    guard byte < 128, keepsASCII[Int(byte)] else { return false }
+                }
+                previous = byte
+            }
+            return true
+        } ?? false  // not stored as UTF-8 here: the full normalization decides
+    }
+
+    /// The full normalization, step by step (see the type's documentation).
+    func normalizeInFull(_ text: String) -> NormalizedText {
         var unknown = Set<Character>()
         let characters = Array(prepare(text))
         var output = Output()
@@ -80,6 +114,8 @@ public struct TextNormalizer: Sendable {
     }
 
     // MARK: - Implementation details
+
+    private static func isLetter(_ byte: UInt8) -> Bool { byte >= UInt8(ascii: "a") && byte <= UInt8(ascii: "z") }
 
     private static let apostrophes: Set<Character> = ["\u{2019}", "\u{2018}", "\u{02BC}", "\u{00B4}", "`", "\u{2032}"]
     private static let symbolWords: [Character: String] = ["%": "percent", "&": "and", "+": "plus", "@": "at"]

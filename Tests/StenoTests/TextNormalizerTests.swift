@@ -1,4 +1,4 @@
-import Steno
+@testable import Steno
 import StenoCTC
 import Testing
 
@@ -124,5 +124,27 @@ struct TextNormalizerTests {
         #expect(TextNormalizer(alphabet: french).normalize("Élève à l’école, naïve").text == "élève à l'école naive")
         let plain = try Alphabet(characters: Array("abcdefghijklmnopqrstuvwxyz "))
         #expect(TextNormalizer(alphabet: plain).normalize("Don't 'go'").text == "dont go")
+    }
+
+    @Test("Text that is already normalized is recognised as such, and the shortcut never changes a result")
+    func shortcut() throws {
+        #expect(normalizer.isNormalized("don't stop") && normalizer.isNormalized("o'clock") && normalizer.isNormalized(""))
+        for text in ["Don't", " a", "a ", "a  b", "'a", "a'", "a''b", "naïve", "mp3", "a\tb", "a-b"] {
+            #expect(!normalizer.isNormalized(text), "\(text)")
+        }
+        let plain = TextNormalizer(alphabet: try Alphabet(characters: Array("abcdefghijklmnopqrstuvwxyz ")))
+        #expect(!plain.isNormalized("don't") && plain.isNormalized("dont"))
+        // Random strings over characters the shortcut must judge right: every result equals the full normalization's.
+        let pool = Array("abz ' A1.-é\t\u{2019}")
+        var state: UInt64 = 12_345
+        var mismatches: [String] = []
+        for _ in 0..<20_000 {
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            let text = String((0..<Int(state >> 61)).map { step in pool[Int((state >> UInt64(8 * step + 3)) % UInt64(pool.count))] })
+            for normalizer in [normalizer, plain] where normalizer.normalize(text) != normalizer.normalizeInFull(text) {
+                mismatches.append(text)
+            }
+        }
+        #expect(mismatches.isEmpty, "\(mismatches.prefix(10))")
     }
 }
