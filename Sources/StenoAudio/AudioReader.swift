@@ -133,10 +133,17 @@ public final class MonoAudioReader {
     /// Decodes everything that is left into one array.
     public func readAll() throws(AudioError) -> [Float] {
         var samples: [Float] = []
-        let expected = Double(info.frames - framesRead) * Double(sampleRate) / Double(file.sampleRate)
-        if expected.isFinite && expected > 0 && expected < 1e10 { samples.reserveCapacity(Int(expected) + 1024) }
+        samples.reserveCapacity(Self.initialCapacity(expectedSamples: Double(info.frames - framesRead) * Double(sampleRate) / Double(file.sampleRate)))
         while let block = try nextBlock() { samples.append(contentsOf: block) }
         return samples
+    }
+
+    /// The capacity to reserve for `expectedSamples`, the header's claim: at most 2^24 samples
+    /// (64 MB). A compressed file may claim hours it does not hold (a FLAC header has room for 2^36
+    /// frames), so the claim only sizes the first allocation and the array grows as blocks come.
+    static func initialCapacity(expectedSamples: Double) -> Int {
+        guard expectedSamples.isFinite && expectedSamples > 0 else { return 0 }
+        return Int(min(expectedSamples, 0x100_0000)) + 1024
     }
 
     private func checkComplete() throws(AudioError) {
