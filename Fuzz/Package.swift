@@ -19,5 +19,7 @@ let package = Package(
         .executableTarget(name: "FuzzManifest", dependencies: [.product(name: "Steno", package: "Steno")]),
         // Live PCM/WAV streams: PCMStreamDecoder, whole and in pieces, which must agree.
         .executableTarget(name: "FuzzPCM", dependencies: [.product(name: "Steno", package: "Steno")]),
+        // Audio files of any format libsndfile reads: AudioDecoder.decode from memory, to 16 kHz mono.
+        .executableTarget(name: "FuzzAudioFile", dependencies: [.product(name: "Steno", package: "Steno")]),
     ]
 )

@@ -5,7 +5,10 @@ Run from anywhere: python3 Fuzz/make_seeds.py. Deterministic; the output is comm
 import json
 import math
 import os
+import shutil
 import struct
+import subprocess
+import tempfile
 import zlib
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -81,3 +84,27 @@ write("FuzzPCM", "wav-u8", b"\x03\x09" + wav(bytes(range(100, 140)), bits=8, siz
 write("FuzzPCM", "raw-s16-mono", b"\x00\x03" + s16)
 write("FuzzPCM", "raw-s32-stereo", b"\x05\x21" + struct.pack("<12i", *[int(x * 2**31 * 0.9) for x in tone[:12]]))
 write("FuzzPCM", "raw-f32-mono", b"\x02\x13" + f32 + b"\x00\x01")
+
+
+# Audio files, decoded through libsndfile: WAV written here, other containers by sox when it is
+# installed (50 ms of a 440 Hz tone at 8 kHz, so the files stay small).
+tone8k = [math.sin(2 * math.pi * 440 * i / 8000) * 0.5 for i in range(400)]
+s16_8k = struct.pack("<400h", *[int(x * 32767) for x in tone8k])
+write("FuzzAudioFile", "wav-s16-8k.wav", wav(s16_8k, rate=8000))
+write("FuzzAudioFile", "wav-f32-stereo.wav", wav(struct.pack("<48f", *tone[:24] * 2), tag=3, bits=32, channels=2))
+write("FuzzAudioFile", "wav-s24-extensible.wav", wav(s16[:45], bits=24, extensible=True))
+write("FuzzAudioFile", "wav-u8-list.wav", wav(bytes(range(100, 140)), bits=8, extra=b"LIST\x05\x00\x00\x00INFOx\x00"))
+if shutil.which("sox"):
+    with tempfile.TemporaryDirectory() as scratch:
+        source = os.path.join(scratch, "tone.wav")
+        with open(source, "wb") as f:
+            f.write(wav(s16_8k, rate=8000))
+        for name, options in [("tone.flac", []), ("tone.ogg", ["-C", "-1"]), ("tone.aiff", []), ("tone.au", []),
+                              ("tone.caf", []), ("tone.w64", []), ("tone-ima.wav", ["-e", "ima-adpcm"]),
+                              ("tone-alaw.wav", ["-e", "a-law"])]:
+            target = os.path.join(scratch, name)
+            subprocess.run(["sox", "-R", "-D", source] + options + [target], check=True)  # -R -D: the same bytes each run
+            with open(target, "rb") as f:
+                write("FuzzAudioFile", name, f.read())
+else:
+    print("sox not found: FuzzAudioFile gets only the WAV seeds")

@@ -4,7 +4,7 @@
 #   tools/fuzz.sh [SECONDS_PER_TARGET] [TARGET...]     (default 300 s; all targets)
 #
 # Targets: FuzzModel (model files), FuzzARPA (ARPA language models), FuzzManifest (manifests),
-# FuzzPCM (raw and WAV streams). Each starts from Fuzz/Seeds/<target>/ plus the corpus grown by
+# FuzzPCM (raw and WAV streams), FuzzAudioFile (audio files through libsndfile). Each starts from Fuzz/Seeds/<target>/ plus the corpus grown by
 # earlier runs in Fuzz/Corpus/<target>/. Crashes, over-allocations (-malloc_limit_mb), memory
 # blow-ups (-rss_limit_mb) and slow inputs (-timeout) are saved in Fuzz/Crashes/<target>/; after one,
 # the target is restarted for the rest of its time (at most 5 findings per target).
@@ -19,7 +19,7 @@ root="$(cd "$(dirname "$0")/.." && pwd)"
 seconds="${1:-300}"
 shift || true
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(FuzzModel FuzzARPA FuzzManifest FuzzPCM)
+[ ${#targets[@]} -gt 0 ] || targets=(FuzzModel FuzzARPA FuzzManifest FuzzPCM FuzzAudioFile)
 case "$seconds" in ''|*[!0-9]*) echo "usage: tools/fuzz.sh [SECONDS_PER_TARGET] [TARGET...]" >&2; exit 2 ;; esac
 
 max_len() {
@@ -28,6 +28,7 @@ max_len() {
         FuzzARPA) echo 4096 ;;     # the tiny trigram seed is 516 bytes
         FuzzManifest) echo 2048 ;; # a few lines of TSV or JSON
         FuzzPCM) echo 1024 ;;      # a WAV header and some frames, or raw frames
+        FuzzAudioFile) echo 8192 ;; # an Ogg Vorbis seed's headers alone take about 4 kB
         *) echo "unknown target $1" >&2; exit 2 ;;
     esac
 }
