@@ -35,8 +35,12 @@ max_len() {
 
 scratch="$root/.build-fuzz"
 echo "building the fuzz targets (release, -sanitize=fuzzer,address) in $scratch" >&2
-(cd "$root/Fuzz" && swift build -c release -j 1 --scratch-path "$scratch" \
-    -Xswiftc -sanitize=fuzzer,address -Xswiftc -parse-as-library) >&2
+# One product at a time: a plain `swift build` would also build the main package's own executables,
+# which have entry points of their own and cannot be built with -parse-as-library.
+for target in "${targets[@]}"; do
+    (cd "$root/Fuzz" && swift build -c release -j 1 --scratch-path "$scratch" --product "$target" \
+        -Xswiftc -sanitize=fuzzer,address -Xswiftc -parse-as-library) >&2
+done
 bin="$scratch/release"
 
 summary=()

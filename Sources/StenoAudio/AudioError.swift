@@ -17,8 +17,10 @@ public struct AudioError: Error, CustomStringConvertible, Sendable, Equatable {
         case notAudio(String)
         /// The format is recognised but its encoding is not supported by this build of libsndfile.
         case unsupportedEncoding(String)
-        /// The header or the data is damaged.
+        /// The header or the data is damaged, as libsndfile reports it.
         case malformed(String)
+        /// The file's structure is damaged in a way Steno checks itself.
+        case damaged(String)
         /// The header declares more audio than the file holds.
         case truncated(declared: String, found: String)
         /// The file decodes to zero samples.
@@ -63,6 +65,7 @@ public struct AudioError: Error, CustomStringConvertible, Sendable, Equatable {
         case .notAudio(let detail): return "not a recognised audio file (libsndfile: \(detail))"
         case .unsupportedEncoding(let detail): return "unsupported audio encoding (libsndfile: \(detail))"
         case .malformed(let detail): return "damaged audio file (libsndfile: \(detail))"
+        case .damaged(let detail): return "damaged audio file (\(detail))"
         case .truncated(let declared, let found):
             return "truncated: the header declares \(declared) but the file holds \(found)"
         case .noSamples: return "the audio holds no samples (duration 0 s)"

@@ -33,6 +33,7 @@ final class SoundFile {
     /// Opens the file at `path`, after checking that it exists, is a regular file, and is not empty.
     static func open(path: String) throws(AudioError) -> SoundFile {
         try checkReadableFile(path)
+        if let problem = listProblem(ofFileAt: path) { throw AudioError(file: path, kind: .damaged(problem)) }
         var info = SF_INFO()
         guard let handle = sf_open(path, Int32(SFM_READ), &info) else {
             throw openError(name: path, header: { readHead(ofFileAt: path) })
@@ -43,6 +44,10 @@ final class SoundFile {
     /// Opens audio held in memory (for example everything read from standard input).
     static func open(bytes: [UInt8], name: String) throws(AudioError) -> SoundFile {
         guard !bytes.isEmpty else { throw AudioError(file: name, kind: .emptyFile) }
+        let problem = RIFFListCheck.problem(length: Int64(bytes.count)) { offset, count in
+            offset < bytes.count ? Array(bytes[Int(offset)..<min(bytes.count, Int(offset) + count)]) : []
+        }
+        if let problem { throw AudioError(file: name, kind: .damaged(problem)) }
         let stream = MemoryStream(bytes: bytes)
         var io = SF_VIRTUAL_IO(
             get_filelen: { MemoryStream.from($0).length },
@@ -177,6 +182,20 @@ final class SoundFile {
             return parts[1].components(separatedBy: " =>")[0]
         }
         return nil
+    }
+
+    /// ``RIFFListCheck`` on the file at `path` (nil when it cannot be read: sf_open reports that).
+    private static func listProblem(ofFileAt path: String) -> String? {
+        let descriptor = Glibc.open(path, O_RDONLY)
+        guard descriptor >= 0 else { return nil }
+        defer { close(descriptor) }
+        var status = stat()
+        guard fstat(descriptor, &status) == 0, (status.st_mode & S_IFMT) == S_IFREG else { return nil }
+        return RIFFListCheck.problem(length: Int64(status.st_size)) { offset, count in
+            var bytes = [UInt8](repeating: 0, count: count)
+            let got = bytes.withUnsafeMutableBytes { pread(descriptor, $0.baseAddress, count, off_t(offset)) }
+            return Array(bytes.prefix(max(0, got)))
+        }
     }
 
     private static func readHead(ofFileAt path: String) -> [UInt8] {

@@ -31,4 +31,37 @@ struct AudioFuzzRegressionTests {
             try AudioDecoder.decode(.file(forged))
         }
     }
+
+    /// FuzzAudioFile: a 157-byte WAV whose LIST chunk holds a sub-chunk of 0xFFFFFFFF bytes (and no
+    /// data chunk) kept libsndfile 1.2.0's sf_open busy for minutes. Steno now checks LIST sub-chunk
+    /// sizes itself and reports the file as damaged before libsndfile sees it.
+    @Test("A LIST sub-chunk larger than the file is reported as damage at once, from a path and from memory")
+    func listSubChunkLargerThanTheFile() throws {
+        let hex = hangingWAV
+        let bytes = stride(from: 0, to: hex.count, by: 2).map { UInt8(hex.dropFirst($0).prefix(2), radix: 16)! }
+        let problem = "the LIST chunk at byte 36 holds a sub-chunk 'x???' of 4294967295 bytes, more than the whole file (157 bytes)"
+        let folder = TemporaryFolder()
+        let path = folder.write(bytes, to: "list.wav")
+        #expect(throws: AudioError(file: path, kind: .damaged(problem))) { try AudioDecoder.info(.file(path)) }
+        #expect(throws: AudioError(file: "piped", kind: .damaged(problem))) { try AudioDecoder.decode(.bytes(bytes, name: "piped")) }
+        #expect(AudioError(file: path, kind: .damaged(problem)).description == "\(path): damaged audio file (\(problem))")
+    }
+
+    @Test("Well-formed LIST chunks pass the check")
+    func wellFormedList() throws {
+        let tone = wavBytes(int16: (0..<800).map { Int16(2_000 * sin(Double($0) * 0.1)) })
+        // The same file with a LIST/INFO chunk (two sub-chunks, one of odd length) before its data.
+        let info = Array("INFO".utf8) + Array("ISFT".utf8) + [5, 0, 0, 0] + Array("steno".utf8) + [0] + Array("ICMT".utf8) + [2, 0, 0, 0] + Array("ok".utf8)
+        let list = Array("LIST".utf8) + [UInt8(info.count), 0, 0, 0] + info
+        var withList = Array(tone[0..<36]) + list + Array(tone[36...])
+        let riffSize = withList.count - 8
+        withList.replaceSubrange(4..<8, with: (0..<4).map { UInt8(truncatingIfNeeded: riffSize >> (8 * $0)) })
+        for bytes in [tone, withList] {
+            #expect(RIFFListCheck.problem(length: Int64(bytes.count)) { offset, count in Array(bytes[Int(offset)..<min(bytes.count, Int(offset) + count)]) } == nil)
+            #expect(try AudioDecoder.decode(.bytes(bytes, name: "tone")).samples.count == 800)
+        }
+    }
 }
+
+/// The FuzzAudioFile input that made libsndfile loop, as hex.
+private let hangingWAV = "524946465a00000057415645666d74201000000001000100803e0000803e0000010008004c49535462000000494e464f7800ffffffffffffffffffffffffffffffb1fffffffffffffffffffffffffffffffffffffffffffffffffffff7ffffffffffffffffffffffffffffffffffffffffffffffffffffffff64f90000000000000065666768696a6b6c6d6e6f707172737475767778797a8788898a8b"

@@ -171,6 +171,13 @@ struct BadInputMatrixTests {
             let file = try put(wav(formatTag: 0x7A7A, data: quietInt16(1_000)), "codec.wav", in: scratch)
             return BadInputExpectation(arguments: ["info", file], names: file, problem: "unsupported audio encoding", status: 1)
         },
+        BadInput("WAV whose LIST chunk claims more than the file holds (info)") { scratch in
+            let list = Array("LIST".utf8) + littleEndian(20, bytes: 4) + Array("INFO".utf8) + Array("ISFT".utf8) + [0xFF, 0xFF, 0xFF, 0xFF] + Array("stenosteno".utf8)
+            var bytes = [UInt8](wav(data: quietInt16(100)))
+            bytes.insert(contentsOf: list, at: 36)
+            let file = try put(Data(bytes), "list.wav", in: scratch)
+            return BadInputExpectation(arguments: ["info", file], names: file, problem: "damaged audio file (the LIST chunk at byte 36 holds a sub-chunk 'ISFT' of 4294967295 bytes", status: 1)
+        },
         BadInput("directory given as the input (features)") { scratch in
             let folder = scratch.file("recordings.wav")
             try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
