@@ -11,15 +11,17 @@ let package = Package(
     name: "StenoFuzz",
     dependencies: [.package(name: "Steno", path: "..")],
     targets: [
+        // What the targets share: `show`, which prints what an input gave when FUZZ_SHOW is set.
+        .target(name: "FuzzSupport"),
         // Model files: ModelContainer(data:name:).
-        .executableTarget(name: "FuzzModel", dependencies: [.product(name: "Steno", package: "Steno")]),
+        .executableTarget(name: "FuzzModel", dependencies: ["FuzzSupport", .product(name: "Steno", package: "Steno")]),
         // ARPA language models: NGramLanguageModel(arpa:name:), then a few scores.
-        .executableTarget(name: "FuzzARPA", dependencies: [.product(name: "Steno", package: "Steno")]),
+        .executableTarget(name: "FuzzARPA", dependencies: ["FuzzSupport", .product(name: "Steno", package: "Steno")]),
         // Manifests (TSV and JSON lines): Manifest.load on a temporary file.
-        .executableTarget(name: "FuzzManifest", dependencies: [.product(name: "Steno", package: "Steno")]),
+        .executableTarget(name: "FuzzManifest", dependencies: ["FuzzSupport", .product(name: "Steno", package: "Steno")]),
         // Live PCM/WAV streams: PCMStreamDecoder, whole and in pieces, which must agree.
-        .executableTarget(name: "FuzzPCM", dependencies: [.product(name: "Steno", package: "Steno")]),
+        .executableTarget(name: "FuzzPCM", dependencies: ["FuzzSupport", .product(name: "Steno", package: "Steno")]),
         // Audio files of any format libsndfile reads: AudioDecoder.decode from memory, to 16 kHz mono.
-        .executableTarget(name: "FuzzAudioFile", dependencies: [.product(name: "Steno", package: "Steno")]),
+        .executableTarget(name: "FuzzAudioFile", dependencies: ["FuzzSupport", .product(name: "Steno", package: "Steno")]),
     ]
 )

@@ -1,4 +1,5 @@
 import Foundation
+import FuzzSupport
 import Steno
 
 /// One ARPA file: it must either load or throw `LanguageModelError`; a model that loads must
@@ -17,10 +18,4 @@ public func fuzz(_ start: UnsafeRawPointer, _ count: Int) -> CInt {
     let score = model.score(sentence: words + words.reversed() + ["fuzz-unknown-word"])
     show("loaded: order \(model.order), \(model.vocabularySize) words; score \(score)")
     return 0
-}
-
-/// With FUZZ_SHOW set, says what each input gave (for checking seeds and crash inputs by hand).
-private let showing = getenv("FUZZ_SHOW") != nil
-private func show(_ message: @autoclosure () -> String) {
-    if showing { FileHandle.standardError.write(Data((message() + "\n").utf8)) }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import FuzzSupport
 import Steno
 
 /// One encoded audio file (any format libsndfile reads), decoded from memory to 16 kHz mono as
@@ -22,10 +23,4 @@ public func fuzz(_ start: UnsafeRawPointer, _ count: Int) -> CInt {
         show("\(error)")
     }
     return 0
-}
-
-/// With FUZZ_SHOW set, says what each input gave (for checking seeds and crash inputs by hand).
-private let showing = getenv("FUZZ_SHOW") != nil
-private func show(_ message: @autoclosure () -> String) {
-    if showing { FileHandle.standardError.write(Data((message() + "\n").utf8)) }
 }

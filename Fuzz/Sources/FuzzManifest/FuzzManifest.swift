@@ -1,4 +1,5 @@
 import Foundation
+import FuzzSupport
 import Steno
 
 /// The manifest reader only takes a path, so each input goes through a temporary file. The first
@@ -27,10 +28,4 @@ public func fuzz(_ start: UnsafeRawPointer, _ count: Int) -> CInt {
         show("\(error)")
     }
     return 0
-}
-
-/// With FUZZ_SHOW set, says what each input gave (for checking seeds and crash inputs by hand).
-private let showing = getenv("FUZZ_SHOW") != nil
-private func show(_ message: @autoclosure () -> String) {
-    if showing { FileHandle.standardError.write(Data((message() + "\n").utf8)) }
 }

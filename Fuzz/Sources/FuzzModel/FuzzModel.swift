@@ -1,4 +1,5 @@
 import Foundation
+import FuzzSupport
 import Steno
 
 /// One model file: any bytes must either decode or throw `ModelFileError`, never trap, and never
@@ -43,10 +44,4 @@ private func checksum(_ bytes: ArraySlice<UInt8>) -> UInt32 {
     var crc: UInt32 = 0xFFFF_FFFF
     for byte in bytes { crc = table[Int((crc ^ UInt32(byte)) & 0xFF)] ^ (crc >> 8) }
     return ~crc
-}
-
-/// With FUZZ_SHOW set, says what each input gave (for checking seeds and crash inputs by hand).
-private let showing = getenv("FUZZ_SHOW") != nil
-private func show(_ message: @autoclosure () -> String) {
-    if showing { FileHandle.standardError.write(Data((message() + "\n").utf8)) }
 }

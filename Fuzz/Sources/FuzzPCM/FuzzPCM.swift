@@ -1,4 +1,5 @@
 import Foundation
+import FuzzSupport
 import Steno
 
 /// One byte stream. The first byte chooses the decoder: encoding (bits 0–1: s16le, s32le, f32le,
@@ -48,10 +49,4 @@ public func fuzz(_ start: UnsafeRawPointer, _ count: Int) -> CInt {
         preconditionFailure("success depends on how the bytes were split: \(whole) / \(split)")
     }
     return 0
-}
-
-/// With FUZZ_SHOW set, says what each input gave (for checking seeds and crash inputs by hand).
-private let showing = getenv("FUZZ_SHOW") != nil
-private func show(_ message: @autoclosure () -> String) {
-    if showing { FileHandle.standardError.write(Data((message() + "\n").utf8)) }
 }
