@@ -2,12 +2,13 @@ import Foundation
 import Testing
 @testable import StenoAudio
 
-/// Inputs the fuzzers (`tools/fuzz.sh`, package `Fuzz/`) found, kept so their fixes stay fixed.
+/// Inputs that broke the audio decoder under the fuzzers (`tools/fuzz.sh`, package `Fuzz/`), kept so their fixes stay fixed.
 @Suite("Fuzz regressions: audio files")
 struct AudioFuzzRegressionTests {
-    /// FuzzAudioFile: a FLAC header may claim up to 2^36 frames. `readAll` used to reserve room for
-    /// the claim (36 GB for 9e9 frames) before reading a single block; AddressSanitizer stopped it at
-    /// its allocation limit. The claim now sizes at most the first 2^24 samples.
+    /// A FLAC header may claim up to 2^36 frames. `readAll` used to reserve room for the claim (36 GB
+    /// for 9e9 frames) before reading a single block. Found by reading the code while writing
+    /// FuzzAudioFile; that target, given this input, stopped at AddressSanitizer's allocation limit
+    /// before the fix. The claim now sizes at most the first 2^24 samples.
     @Test("A FLAC header claiming 9e9 frames reserves at most 2^24 samples, and the file is reported as truncated")
     func flacClaimingHours() throws {
         #expect(MonoAudioReader.initialCapacity(expectedSamples: 9e9) == 0x100_0000 + 1024)
