@@ -1,8 +1,9 @@
 import Foundation
 
-/// Damage in a RIFF/WAVE file that libsndfile 1.2 does not report but loops over for minutes: a
-/// sub-chunk of a `LIST` chunk whose size is larger than the whole file (its size arithmetic then
-/// wraps around 2^32; found by the FuzzAudioFile fuzzer). Checked before libsndfile sees a file.
+/// Damage in a RIFF/WAVE file that libsndfile 1.2 can fail to report: a sub-chunk of a `LIST`
+/// chunk whose size is larger than the whole file. A 157-byte file like that (found by the
+/// FuzzAudioFile fuzzer) kept `sf_open` busy for minutes; whatever libsndfile makes of such a
+/// size, it is damage, so Steno checks for it before libsndfile sees a file.
 enum RIFFListCheck {
     /// Top-level chunks looked at before giving up (real files have a handful).
     static let chunkLimit = 10_000
