@@ -32,8 +32,14 @@ public enum DefaultModel {
     /// Loads the bundled acoustic model.
     /// - Throws: ``DefaultModelError`` when it is not found; ``ModelLoadError`` when it is damaged.
     public static func load() throws -> AcousticModel {
+        try AcousticModel(contentsOf: requireModelPath())
+    }
+
+    /// The bundled acoustic model's path.
+    /// - Throws: ``DefaultModelError`` when it is not found.
+    public static func requireModelPath() throws(DefaultModelError) -> String {
         guard let path = modelPath else { throw DefaultModelError(file: modelFileName, searched: folders) }
-        return try AcousticModel(contentsOf: path)
+        return path
     }
 
     /// Loads the bundled language model.

@@ -110,11 +110,6 @@ struct DecodingArguments: ParsableArguments {
     /// The model named by --model, or the default model when there is none.
     func loadModel() throws -> AcousticModel {
         if let model { return try AcousticModel(contentsOf: model) }
-        return try Self.defaultModel()
-    }
-
-    /// The model used without --model: the bundled one.
-    static func defaultModel() throws -> AcousticModel {
-        try DefaultModel.load()
+        return try DefaultModel.load()
     }
 }

@@ -15,8 +15,7 @@ struct InfoCommand: ParsableCommand {
 
     func run() throws {
         if files.isEmpty {
-            guard let path = DefaultModel.modelPath else { throw DefaultModelError(file: DefaultModel.modelFileName, searched: DefaultModel.folders) }
-            var text = try Self.describeModel(path)
+            var text = try Self.describeModel(DefaultModel.requireModelPath())
             if let lm = DefaultModel.languageModelPath {
                 let model = try NGramLanguageModel(contentsOf: lm)
                 let counts = model.counts.enumerated().map { "\($0.element) \($0.offset + 1)-grams" }.joined(separator: ", ")
