@@ -11,7 +11,9 @@ Splits (whole speakers are held out wherever a corpus has more than one):
   fsdd            official split: recordings 0-4 of every speaker and digit are TEST; 5-9 are VALID; 10-49 TRAIN.
   minilibri       speakers listed in HELD_OUT below are VALID or TEST; the other 20 speakers TRAIN.
   speechocean762  speakers (first 4 digits of the id) listed below are VALID or TEST; the rest TRAIN.
-  arctic_cathy    one speaker: TRAIN only (it cannot give held-out speakers).
+  an4             official test split (the 10 speakers in HELD_OUT); 6 more speakers VALID; the rest TRAIN.
+  speech_commands speakers (the id before _nohash_) listed below are VALID or TEST; the rest TRAIN.
+  arctic_cathy, vctk_p239  one speaker each: TRAIN only (they cannot give held-out speakers).
 Nothing here is random: the lists are fixed so every run and every later session gets the same split.
 """
 import argparse
@@ -21,6 +23,15 @@ HELD_OUT = {
     "minilibri": {
         "valid": ["1867", "3664"],
         "test": ["1898", "5789"],
+    },
+    "an4": {
+        # The corpus's official test speakers; VALID is three women and three men from its training part.
+        "valid": ["fbbh", "fclc", "fejs", "mblb", "mcen", "mdcs"],
+        "test": ["fcaw", "fjlp", "fvap", "marh", "mdms2", "menk", "miry", "mjgm", "mjwl", "mmxg"],
+    },
+    "speech_commands": {
+        "valid": ["563aa4e6", "51055bda", "dabf67d9", "a7545b9f", "bf8d5617", "a8ee11c7"],
+        "test": ["93ec8b84", "a8cb6dda", "8d4cdc60", "f428ca69", "e4a2cf79", "7ff085e1"],
     },
     "speechocean762": {
         "valid": ["0002", "0013", "0059", "0104", "0137", "0212", "0242", "0304", "0540", "0650"],
@@ -35,6 +46,10 @@ def speaker(corpus, name):
         return stem.split("-")[0]
     if corpus == "speechocean762":
         return stem[:4]
+    if corpus == "an4":
+        return stem.split("-")[1]
+    if corpus == "speech_commands":
+        return stem.split("_")[1]
     return ""
 
 
