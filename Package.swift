@@ -26,10 +26,12 @@ let package = Package(
             dependencies: ["StenoAudio", "StenoFeatures", "StenoNN", "StenoCTC"],
             resources: [.copy("Resources")]
         ),
+        // Training: corpora, waveform augmentation, data-parallel workers, the trainer.
+        .target(name: "StenoTraining", dependencies: ["Steno"]),
         // The command-line tool.
         .executableTarget(
             name: "StenoCLI",
-            dependencies: ["Steno", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: ["Steno", "StenoTraining", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         // Throughput benchmarks; run on a release build (`swift run -c release steno-bench`).
         .executableTarget(name: "StenoBench", dependencies: ["Steno"]),
@@ -43,7 +45,8 @@ let package = Package(
         .testTarget(name: "StenoNNTests", dependencies: ["StenoNN"]),
         .testTarget(name: "StenoCTCTests", dependencies: ["StenoCTC"], resources: [.copy("Fixtures")]),
         .testTarget(name: "StenoTests", dependencies: ["Steno"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "StenoCLITests", dependencies: ["StenoCLI", "Steno"]),
+        .testTarget(name: "StenoTrainingTests", dependencies: ["StenoTraining"]),
+        .testTarget(name: "StenoCLITests", dependencies: ["StenoCLI", "Steno", "StenoTraining"]),
 
         // MARK: - Implementation details
         // Module maps over the system C libraries; no stable API of their own.

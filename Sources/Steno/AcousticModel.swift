@@ -110,9 +110,11 @@ public final class AcousticModel: @unchecked Sendable {
     /// Number of weights.
     public var parameterCount: Int { network.parameters.reduce(0) { $0 + $1.count } }
 
-    /// The model file's container: header plus weights (plus `extraTensors`, e.g. optimizer state in checkpoints).
-    public func container(training: TrainingState? = nil, extraTensors: [NamedTensor] = []) throws -> ModelContainer {
-        try ModelContainer(encoding: ModelFileHeader(model: description, training: training), tensors: weightTensors + extraTensors)
+    /// The model file's container: `header` (by default ``ModelFileHeader``) plus the weights, plus
+    /// `extraTensors` (a training checkpoint's optimizer state).
+    public func container(header: (any Encodable)? = nil, extraTensors: [NamedTensor] = []) throws -> ModelContainer {
+        let header: any Encodable = header ?? ModelFileHeader(model: description)
+        return try ModelContainer(encoding: header, tensors: weightTensors + extraTensors)
     }
 
     /// Writes the model to `path` atomically; `float16` halves the size.
@@ -136,12 +138,13 @@ public final class AcousticModel: @unchecked Sendable {
     }
 }
 
-/// What a model file's metadata holds: the model and, in checkpoints, the training state.
+/// What a model file's metadata holds: the model. (A training checkpoint's header holds the
+/// training state too, which StenoTraining reads; here it is ignored.)
 public struct ModelFileHeader: Codable, Sendable {
     /// The model's description.
     public var model: ModelDescription
-    /// Present in training checkpoints only.
-    public var training: TrainingState?
+
+    public init(model: ModelDescription) { self.model = model }
 }
 
 /// A model file that is readable but not a usable model.

@@ -61,6 +61,11 @@ public final class MonoAudioReader {
     private var framesRead: Int64 = 0
     private var finished = false
     private let blockFrames: Int
+    /// When true, a file shorter than its header declares is not an error: what it holds is
+    /// decoded and ``shortfall`` says how much was missing. Default false.
+    public var acceptsTruncation = false
+    /// Frames the header declared but the file did not hold (set at the end when ``acceptsTruncation``).
+    public private(set) var shortfall: Int64 = 0
 
     /// Opens `source` for decoding.
     /// - Parameters:
@@ -150,9 +155,21 @@ public final class MonoAudioReader {
         if framesRead == 0 { throw AudioError(file: info.name, kind: .noSamples) }
         // libsndfile reports an unknown length as a huge count; only a real shortfall is an error.
         let declared = info.frames
-        if declared > 0 && declared < Int64.max / 2 && framesRead < declared {
-            throw AudioError(file: info.name, kind: .truncated(declared: "\(declared) frames", found: "\(framesRead)"))
+        guard declared > 0 && declared < Int64.max / 2 && framesRead < declared else { return }
+        // An MP3's count is an estimate (encoder delay and padding, VBR without an exact header):
+        // a few frames' difference is not a truncation, a file cut short is.
+        if file.hasEstimatedLength && declared - framesRead <= Self.estimateTolerance(declared: declared) { return }
+        if acceptsTruncation {
+            shortfall = declared - framesRead
+            return
         }
+        throw AudioError(file: info.name, kind: .truncated(declared: "\(declared) frames", found: "\(framesRead)"))
+    }
+
+    /// How far an estimated length may be off without meaning truncation: 1% of it, and at least
+    /// four MP3 frames of 1152 samples plus the largest encoder delay and padding (about 2 900 samples).
+    static func estimateTolerance(declared: Int64) -> Int64 {
+        max(declared / 100, 4 * 1152 + 2900)
     }
 
     private static func readStandardInput() throws(AudioError) -> [UInt8] {
@@ -183,9 +200,12 @@ public enum AudioDecoder {
         try MonoAudioReader(source, sampleRate: nil).info
     }
 
-    /// Decodes `source` to mono at `sampleRate` Hz (16 000 by default).
-    public static func decode(_ source: AudioSource, sampleRate: Int = 16_000, quality: ResamplerQuality = .medium) throws(AudioError) -> DecodedAudio {
+    /// Decodes `source` to mono at `sampleRate` Hz (16 000 by default). With `acceptingShortfall`,
+    /// a file shorter than its header says gives what it holds instead of an error.
+    public static func decode(_ source: AudioSource, sampleRate: Int = 16_000, quality: ResamplerQuality = .medium,
+                              acceptingShortfall: Bool = false) throws(AudioError) -> DecodedAudio {
         let reader = try MonoAudioReader(source, sampleRate: sampleRate, quality: quality)
+        reader.acceptsTruncation = acceptingShortfall
         let samples = try reader.readAll()
         return DecodedAudio(samples: samples, sampleRate: reader.sampleRate, source: reader.info)
     }

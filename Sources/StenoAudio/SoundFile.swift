@@ -81,6 +81,10 @@ final class SoundFile {
     }
 
     /// The container's name, e.g. "WAV (Microsoft)".
+    /// Whether the header's frame count is an estimate: an MP3 without an exact length in its
+    /// header is counted from its size and bit rate, and encoder delay and padding move the real count.
+    var hasEstimatedLength: Bool { format & Int32(SF_FORMAT_TYPEMASK) == Int32(SF_FORMAT_MPEG) }
+
     var containerName: String { Self.formatName(format & Int32(SF_FORMAT_TYPEMASK), command: Int32(SFC_GET_FORMAT_INFO)) }
 
     /// The encoding's name, e.g. "Signed 16 bit PCM".
@@ -267,6 +271,17 @@ private final class MemoryStream {
 public enum AudioFileFormat: String, CaseIterable, Sendable {
     case wavUnsigned8 = "wav-u8", wav16 = "wav-16", wav24 = "wav-24", wav32 = "wav-32", wavFloat = "wav-float"
     case flac16 = "flac", oggVorbis = "ogg-vorbis", oggOpus = "opus", aiff16 = "aiff", mp3
+    /// Telephone and legacy codecs in WAV: G.711 μ-law and A-law, GSM 6.10 (8 kHz mono only), IMA ADPCM.
+    case wavMuLaw = "wav-ulaw", wavALaw = "wav-alaw", wavGSM = "wav-gsm", wavIMAADPCM = "wav-ima-adpcm"
+
+    /// Whether the installed libsndfile can write this format with `channels` at `sampleRate`.
+    public func isWritable(channels: Int = 1, sampleRate: Int) -> Bool {
+        var info = SF_INFO()
+        info.samplerate = Int32(clamping: sampleRate)
+        info.channels = Int32(clamping: channels)
+        info.format = code
+        return sf_format_check(&info) != 0
+    }
 
     var code: Int32 {
         switch self {
@@ -280,6 +295,10 @@ public enum AudioFileFormat: String, CaseIterable, Sendable {
         case .oggOpus: Int32(SF_FORMAT_OGG | SF_FORMAT_OPUS)
         case .aiff16: Int32(SF_FORMAT_AIFF | SF_FORMAT_PCM_16)
         case .mp3: Int32(SF_FORMAT_MPEG | SF_FORMAT_MPEG_LAYER_III)
+        case .wavMuLaw: Int32(SF_FORMAT_WAV | SF_FORMAT_ULAW)
+        case .wavALaw: Int32(SF_FORMAT_WAV | SF_FORMAT_ALAW)
+        case .wavGSM: Int32(SF_FORMAT_WAV | SF_FORMAT_GSM610)
+        case .wavIMAADPCM: Int32(SF_FORMAT_WAV | SF_FORMAT_IMA_ADPCM)
         }
     }
 }
@@ -307,5 +326,86 @@ public enum AudioFileWriter {
             unlink(temporary)
             throw AudioError(file: path, kind: .writeFailed("wrote \(written) of \(frames) frames"))
         }
+    }
+
+    /// The bytes of a file in `format` holding `samples` (`[frames, channels]` interleaved), made
+    /// in memory. `compression` in [0, 1] sets libsndfile's compression level for the formats that
+    /// have one (FLAC, Vorbis, Opus, MP3): 0 is the best quality, 1 the smallest file.
+    public static func encode(_ samples: [Float], channels: Int = 1, sampleRate: Int, format: AudioFileFormat,
+                              compression: Double? = nil) throws(AudioError) -> [UInt8] {
+        let name = "in-memory \(format.rawValue)"
+        var info = SF_INFO()
+        info.samplerate = Int32(clamping: sampleRate)
+        info.channels = Int32(clamping: channels)
+        info.format = format.code
+        guard channels > 0, samples.count % channels == 0, sf_format_check(&info) != 0 else {
+            throw AudioError(file: name, kind: .writeFailed("\(format.rawValue) cannot hold \(channels) channel(s) at \(sampleRate) Hz"))
+        }
+        let stream = GrowingMemoryStream()
+        var io = SF_VIRTUAL_IO(
+            get_filelen: { GrowingMemoryStream.from($0).length },
+            seek: { offset, whence, user in GrowingMemoryStream.from(user).seek(offset, whence: whence) },
+            read: { destination, count, user in GrowingMemoryStream.from(user).read(into: destination, count: count) },
+            write: { source, count, user in GrowingMemoryStream.from(user).write(source, count: count) },
+            tell: { GrowingMemoryStream.from($0).position }
+        )
+        let user = Unmanaged.passUnretained(stream).toOpaque()
+        guard let handle = sf_open_virtual(&io, Int32(SFM_WRITE), &info, user) else {
+            throw AudioError(file: name, kind: .writeFailed(String(cString: sf_strerror(nil))))
+        }
+        if var level = compression.map({ min(max($0, 0), 1) }) {
+            sf_command(handle, Int32(SFC_SET_COMPRESSION_LEVEL), &level, Int32(MemoryLayout<Double>.size))
+        }
+        let frames = samples.count / channels
+        let written = samples.withUnsafeBufferPointer { sf_writef_float(handle, $0.baseAddress, sf_count_t(frames)) }
+        let closed = sf_close(handle)
+        guard written == frames, closed == 0 else {
+            throw AudioError(file: name, kind: .writeFailed("wrote \(written) of \(frames) frames"))
+        }
+        return withExtendedLifetime(stream) { stream.bytes }
+    }
+}
+
+/// A file in memory that libsndfile writes (and may read back and rewrite, as encoders patch headers).
+private final class GrowingMemoryStream {
+    var bytes: [UInt8] = []
+    var position: sf_count_t = 0
+
+    static func from(_ pointer: UnsafeMutableRawPointer?) -> GrowingMemoryStream {
+        Unmanaged<GrowingMemoryStream>.fromOpaque(pointer!).takeUnretainedValue()
+    }
+
+    var length: sf_count_t { sf_count_t(bytes.count) }
+
+    func seek(_ offset: sf_count_t, whence: Int32) -> sf_count_t {
+        let base: sf_count_t = switch whence {
+        case SEEK_CUR: position
+        case SEEK_END: length
+        default: 0
+        }
+        position = max(base + offset, 0)
+        return position
+    }
+
+    func read(into destination: UnsafeMutableRawPointer?, count: sf_count_t) -> sf_count_t {
+        guard let destination, count > 0 else { return 0 }
+        let available = min(count, length - position)
+        guard available > 0 else { return 0 }
+        bytes.withUnsafeBytes { source in
+            destination.copyMemory(from: source.baseAddress! + Int(position), byteCount: Int(available))
+        }
+        position += available
+        return available
+    }
+
+    func write(_ source: UnsafeRawPointer?, count: sf_count_t) -> sf_count_t {
+        guard let source, count > 0 else { return 0 }
+        let end = Int(position + count)
+        if end > bytes.count { bytes.append(contentsOf: repeatElement(0, count: end - bytes.count)) }
+        bytes.withUnsafeMutableBytes { target in
+            (target.baseAddress! + Int(position)).copyMemory(from: source, byteCount: Int(count))
+        }
+        position += count
+        return count
     }
 }

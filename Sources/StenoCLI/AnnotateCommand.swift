@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Steno
+import StenoTraining
 
 /// `steno annotate`: records what a model is in its own header (notes, data, measured results).
 struct AnnotateCommand: ParsableCommand {
@@ -51,7 +52,7 @@ struct AnnotateCommand: ParsableCommand {
 
     func run() throws {
         let container = try ModelContainer(contentsOf: model)
-        if try container.decodeMetadata(ModelFileHeader.self).training != nil {
+        if try TrainingCheckpointHeader.trainingState(in: container) != nil {
             throw ValidationError("\(model) is a training checkpoint; annotate the model file it wrote (rewriting would drop the training state)")
         }
         let loaded = try AcousticModel(container: container, name: model)

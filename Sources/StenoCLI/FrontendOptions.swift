@@ -39,6 +39,9 @@ struct FrontendOptions: ParsableArguments {
     @Option(help: "Dither: standard deviation of Gaussian noise added to 16-bit-scale samples (0 = off).")
     var dither: Float = FrameOptions().dither
 
+    @Option(help: "Noise floor: the mean power of white noise with this standard deviation (16-bit scale) is added to every spectrum bin, deterministically (0 = off).")
+    var noiseFloor: Float = 0
+
     @Option(help: "Seed of the dither noise.")
     var seed: UInt64 = FrameOptions().ditherSeed
 
@@ -81,6 +84,7 @@ struct FrontendOptions: ParsableArguments {
         options.frame.removeDCOffset = !keepDcOffset
         options.frame.dither = dither
         options.frame.ditherSeed = seed
+        options.noiseFloor = noiseFloor
         options.frame.snipEdges = !noSnipEdges
         options.mel.lowFrequency = lowFreq
         options.mel.highFrequency = highFreq
@@ -97,7 +101,7 @@ struct FrontendOptions: ParsableArguments {
     /// The flag that sets each option a ``FeatureError`` can name, so messages name what the user typed.
     static let flags = [
         "frame.sampleRate": "--sample-rate", "frame.frameLengthMs": "--frame-length", "frame.roundToPowerOfTwo": "--frame-length",
-        "frame.frameShiftMs": "--frame-shift", "frame.dither": "--dither", "frame.preemphasis": "--preemphasis",
+        "frame.frameShiftMs": "--frame-shift", "frame.dither": "--dither", "noiseFloor": "--noise-floor", "frame.preemphasis": "--preemphasis",
         "mel.bins": "--bins", "mel.lowFrequency": "--low-freq", "mel.highFrequency": "--high-freq",
         "cepstra": "--ceps", "cepstralLifter": "--lifter",
     ]

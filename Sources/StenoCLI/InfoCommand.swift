@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Steno
+import StenoTraining
 
 /// `steno info`: what an audio file holds.
 struct InfoCommand: ParsableCommand {
@@ -59,7 +60,7 @@ struct InfoCommand: ParsableCommand {
 
     static func describeModel(_ path: String) throws -> String {
         let container = try ModelContainer(contentsOf: path)
-        let header = try container.decodeMetadata(ModelFileHeader.self)
+        let header = try container.decodeMetadata(TrainingCheckpointHeader.self)
         let model = try AcousticModel(container: container, name: path)
         let d = header.model, n = d.network, p = d.provenance
         let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0

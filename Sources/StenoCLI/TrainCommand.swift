@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Steno
+import StenoTraining
 
 extension RecurrentCellKind: ExpressibleByArgument {}
 
@@ -12,7 +13,10 @@ struct TrainCommand: ParsableCommand {
         discussion: """
             Manifests are TSV (path<TAB>transcript, paths relative to the manifest, # comments) or JSON lines \
             ({"audio_filepath": ..., "text": ...}). Transcripts are normalized (lowercase, numbers to words, \
-            punctuation dropped). Features are computed once, then epochs run over them. The model with the best \
+            punctuation dropped). Audio is decoded once; every epoch each utterance is heard anew through the \
+            augmentation chain (speed, noise, room, silence, gain, DC, band limit, codec) before its features are computed, \
+            by --workers threads that each run forward and backward on their share of every batch. Under mpirun every \
+            rank takes its share too (gradients summed over ranks; rank 0 validates, logs and writes). The model with the best \
             validation CER is written to --output; the full training state to --checkpoint every \
             --checkpoint-every updates and at every epoch's end, so --resume continues exactly where it stopped.
             """
@@ -38,6 +42,9 @@ struct TrainCommand: ParsableCommand {
 
     @Option(help: "Log-mel bins per frame (fbank, Kaldi definitions).")
     var bins: Int = 80
+
+    @Option(help: "Feature noise floor: the mean power of white noise of this standard deviation (16-bit scale) is added to every spectrum bin, so quiet bands (8 kHz audio, silence) look alike whatever the recording; recorded in the model.")
+    var noiseFloor: Float = 2
 
     @Option(help: "Recurrent cell.")
     var cell: RecurrentCellKind = .lstm
@@ -93,14 +100,47 @@ struct TrainCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Additive noise: a noisy copy of every utterance at a random SNR in this range (dB), e.g. 5:30.", valueName: "low:high"))
     var noiseSnr: String?
 
+    @Flag(inversion: .prefixedNo, help: "Channel augmentation on the waveform, with the probabilities below.")
+    var channelAugmentation = true
+
+    @Option(help: "Probability of reverberation (simulated room impulse responses, RT60 0.15–0.8 s).")
+    var reverb: Double = ChannelAugmentation().reverbProbability
+
+    @Option(help: "Probability of up to --padding-seconds of silence or faint noise before and after the speech.")
+    var padding: Double = ChannelAugmentation().paddingProbability
+
+    @Option(help: "Longest silence added at each end, in seconds.")
+    var paddingSeconds: Double = ChannelAugmentation().paddingSeconds
+
+    @Option(help: "Probability of a gain change (then clipping to full scale).")
+    var gain: Double = ChannelAugmentation().gainProbability
+
+    @Option(help: ArgumentHelp("Gain range in dB.", valueName: "low:high"))
+    var gainRange: String = "-30:10"
+
+    @Option(help: "Probability of a DC offset (up to 0.05 of full scale).")
+    var dc: Double = ChannelAugmentation().dcProbability
+
+    @Option(help: "Probability of band-limiting: an 8 kHz round trip or the telephone band (300–3400 Hz).")
+    var bandLimit: Double = ChannelAugmentation().bandLimitProbability
+
+    @Option(help: "Probability of a codec round trip through libsndfile's encoders.")
+    var codec: Double = ChannelAugmentation().codecProbability
+
+    @Option(help: "Codecs for the round trips, comma-separated.")
+    var codecs: String = Codec.defaultNames.joined(separator: ",")
+
+    @Option(help: "Probability that an utterance is replaced by silence or noise alone, with an empty transcript.")
+    var backgroundOnly: Double = ChannelAugmentation().backgroundOnlyProbability
+
     @Option(help: "Stop after this many epochs without a better validation CER.")
     var patience: Int = 5
 
     @Option(help: "Write a checkpoint every this many updates.")
     var checkpointEvery: Int = 200
 
-    @Option(help: "Threads for matrix work and per-utterance work.")
-    var threads: Int = 1
+    @Option(help: "Workers in this process (default: the number of cores): each trains on its share of every batch with single-threaded matrix products.")
+    var workers: Int = ProcessInfo.processInfo.activeProcessorCount
 
     @Option(help: "Leave out utterances longer than this, in seconds.")
     var maxSeconds: Double = 30
@@ -114,6 +154,7 @@ struct TrainCommand: ParsableCommand {
         if let problem = try trainingOptions().problem { throw ValidationError(problem) }
         if let problem = networkConfiguration(classes: 2).problem { throw ValidationError(problem) }
         if bins < 1 { throw ValidationError("--bins must be at least 1") }
+        if !(noiseFloor.isFinite && noiseFloor >= 0) { throw ValidationError("--noise-floor must be 0 (off) or a positive standard deviation") }
     }
 
     func trainingOptions() throws -> TrainingOptions {
@@ -137,9 +178,27 @@ struct TrainCommand: ParsableCommand {
             }
             options.noise = NoiseAugmentation(lowestSNR: low, highestSNR: high)
         }
+        if channelAugmentation {
+            var channel = ChannelAugmentation()
+            channel.reverbProbability = reverb
+            channel.paddingProbability = padding
+            channel.paddingSeconds = paddingSeconds
+            channel.gainProbability = gain
+            let gains = gainRange.split(separator: ":").map { Double($0.trimmingCharacters(in: .whitespaces)) }
+            guard gains.count == 2, let low = gains[0], let high = gains[1] else {
+                throw ValidationError("--gain-range must be LOW:HIGH in dB, e.g. -30:10, got '\(gainRange)'")
+            }
+            (channel.gainLow, channel.gainHigh) = (low, high)
+            channel.dcProbability = dc
+            channel.bandLimitProbability = bandLimit
+            channel.codecProbability = codec
+            channel.codecs = codecs.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+            channel.backgroundOnlyProbability = backgroundOnly
+            options.channel = channel
+        }
         options.patience = patience
         options.checkpointEvery = checkpointEvery
-        options.threads = threads
+        options.workers = workers
         options.maximumSeconds = maxSeconds
         return options
     }
@@ -150,7 +209,8 @@ struct TrainCommand: ParsableCommand {
     }
 
     func run() throws {
-        BLASThreads.set(threads)
+        // Workers run their matrix products on their own threads; OpenBLAS threads would fight them.
+        BLASThreads.set(1)
         let checkpointPath = resume ?? checkpoint ?? output + ".checkpoint"
         for path in [output, checkpointPath] + (initialModel.map { [$0] } ?? []) where trainManifests.contains(path) || path == validManifest {
             throw ValidationError("\(path) is a manifest; choose another file for the model or checkpoint")
@@ -162,39 +222,45 @@ struct TrainCommand: ParsableCommand {
         if let resume {
             let container = try ModelContainer(contentsOf: resume)
             model = try AcousticModel(container: container, name: resume)
-            savedState = try container.decodeMetadata(ModelFileHeader.self).training
+            savedState = try TrainingCheckpointHeader.trainingState(in: container)
         } else if let initialModel {
             model = try AcousticModel(contentsOf: initialModel)
             savedState = nil
         } else {
-            let features = FeatureOptions.fbank(bins: bins)
+            var features = FeatureOptions.fbank(bins: bins)
+            features.noiseFloor = noiseFloor
             let description = ModelDescription(alphabet: .english, features: features, network: networkConfiguration(classes: Alphabet.english.classCount))
             model = AcousticModel(description, seed: seed)
             savedState = nil
         }
-        let options = try savedState?.options ?? trainingOptions()
+        var options = try savedState?.options ?? trainingOptions()
+        if savedState != nil { options.workers = workers }
+        if let channel = options.channel {
+            let (writable, dropped) = channel.keepingWritableCodecs()
+            if !dropped.isEmpty { printError("warning: this libsndfile cannot write \(dropped.joined(separator: ", ")); codec round trips use the others") }
+            options.channel = writable
+        }
 
         let trainList = try trainManifests.map { path throws in try Manifest.load(path) }
         let validList = try Manifest.load(validManifest)
-        printError("preparing features (\(model.description.features.dimension) per frame) for \(trainList.map(\.entries.count).reduce(0, +)) training and \(validList.entries.count) validation utterances…")
+        printError("decoding \(trainList.map(\.entries.count).reduce(0, +)) training and \(validList.entries.count) validation utterances…")
         let (training, trainReport) = TrainingCorpus.prepare(
             manifests: trainList, features: model.description.features, alphabet: model.description.alphabet,
-            speeds: options.speeds, noise: options.noise, noiseSeed: options.seed, maximumSeconds: options.maximumSeconds,
-            threads: options.threads)
+            keep: .samples, maximumSeconds: options.maximumSeconds, threads: options.workers)
         report(trainReport, name: "training")
         let (validation, validReport) = TrainingCorpus.prepare(
             manifests: [validList], features: model.description.features, alphabet: model.description.alphabet,
-            maximumSeconds: .infinity, threads: options.threads)
+            keep: .features, maximumSeconds: .infinity, threads: options.workers)
         report(validReport, name: "validation")
         guard !training.utterances.isEmpty else { throw ValidationError("no usable training utterances") }
         guard !validation.utterances.isEmpty else { throw ValidationError("no usable validation utterances") }
 
         let trainer: Trainer
         if let resume {
-            trainer = try Trainer(resuming: resume, training: training, validation: validation, output: output)
+            trainer = try Trainer(resuming: resume, training: training, validation: validation, output: output, workers: options.workers)
             printError("resuming \(resume): epoch \(trainer.state.epoch + 1), batch \(trainer.state.nextBatch + 1), update \(trainer.state.step)")
         } else {
-            if initialModel == nil { model.description.normalization = training.statistics() }
+            if initialModel == nil { model.description.normalization = try training.statistics(model.description.features, threads: options.workers) }
             model.description.provenance.trainingData = trainManifests
             model.description.provenance.validationData = [validManifest]
             trainer = Trainer(model: model, training: training, validation: validation, options: options, output: output, checkpoint: checkpointPath)
@@ -203,7 +269,7 @@ struct TrainCommand: ParsableCommand {
         let bar = ProgressPrinter()
         trainer.log = { bar.log($0) }
         trainer.progress = { bar.show($0) }
-        printError("training \(trainer.model.parameterCount) parameters on \(training.utterances.count) utterances (\(String(format: "%.2f", trainReport.seconds / 3600)) h), validating on \(validation.utterances.count)")
+        printError("training \(trainer.model.parameterCount) parameters on \(training.utterances.count) utterances (\(String(format: "%.2f", trainReport.seconds / 3600)) h), validating on \(validation.utterances.count), \(options.workers) worker(s)")
         let state = try trainer.run()
         bar.finish()
         if let best = state.history.min(by: { $0.validCER < $1.validCER }) {

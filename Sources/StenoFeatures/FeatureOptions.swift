@@ -121,12 +121,24 @@ public struct FeatureOptions: Sendable, Codable, Equatable {
     public var usePower: Bool
     /// fbank only: take the log of the mel energies (floored at `Float.ulpOfOne`). Default true.
     public var useLogFbank: Bool
+    /// A noise floor, as the standard deviation of a white noise on the scaled input (16-bit sample
+    /// values with the default ``FrameOptions/inputScale``); 0 turns it off. Default 0.
+    ///
+    /// Every power-spectrum bin gets the power such a noise would have on average after
+    /// pre-emphasis and windowing, `σ² Σ w[n]² |1 − c e^(−iω)|²`, before the mel filterbank and the
+    /// log. It is the expected effect of ``FrameOptions/dither`` without its randomness: features
+    /// stay deterministic (offline and streaming agree exactly), quiet bands (audio upsampled from
+    /// 8 kHz, digital silence) take the same values whatever the recording's own noise, and the log
+    /// never sees zero. Models record it in their feature options, so older models (no floor) keep
+    /// their behaviour.
+    public var noiseFloor: Float
 
     /// Creates options; `useEnergy: nil` takes Kaldi's default for the kind (true for mfcc only).
     public init(
         kind: FeatureKind = .fbank, frame: FrameOptions = FrameOptions(), mel: MelOptions = MelOptions(),
         cepstra: Int = 13, cepstralLifter: Float = 22, useEnergy: Bool? = nil, energyFloor: Float = 0,
-        rawEnergy: Bool = true, htkCompat: Bool = false, usePower: Bool = true, useLogFbank: Bool = true
+        rawEnergy: Bool = true, htkCompat: Bool = false, usePower: Bool = true, useLogFbank: Bool = true,
+        noiseFloor: Float = 0
     ) {
         self.kind = kind
         self.frame = frame
@@ -139,6 +151,24 @@ public struct FeatureOptions: Sendable, Codable, Equatable {
         self.htkCompat = htkCompat
         self.usePower = usePower
         self.useLogFbank = useLogFbank
+        self.noiseFloor = noiseFloor
+    }
+
+    private enum CodingKeys: String, CodingKey {
+        case kind, frame, mel, cepstra, cepstralLifter, useEnergy, energyFloor, rawEnergy, htkCompat, usePower, useLogFbank, noiseFloor
+    }
+
+    /// Decodes options; ``noiseFloor`` is absent in files written before it existed and reads as 0 (off).
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(
+            kind: try c.decode(FeatureKind.self, forKey: .kind), frame: try c.decode(FrameOptions.self, forKey: .frame),
+            mel: try c.decode(MelOptions.self, forKey: .mel), cepstra: try c.decode(Int.self, forKey: .cepstra),
+            cepstralLifter: try c.decode(Float.self, forKey: .cepstralLifter), useEnergy: try c.decode(Bool.self, forKey: .useEnergy),
+            energyFloor: try c.decode(Float.self, forKey: .energyFloor), rawEnergy: try c.decode(Bool.self, forKey: .rawEnergy),
+            htkCompat: try c.decode(Bool.self, forKey: .htkCompat), usePower: try c.decode(Bool.self, forKey: .usePower),
+            useLogFbank: try c.decode(Bool.self, forKey: .useLogFbank),
+            noiseFloor: try c.decodeIfPresent(Float.self, forKey: .noiseFloor) ?? 0)
     }
 
     /// Log mel filterbank with `bins` bins and no energy (Kaldi's fbank defaults, dither off).

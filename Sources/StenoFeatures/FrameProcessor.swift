@@ -21,6 +21,8 @@ final class FrameProcessor {
     private var generator: GaussianGenerator
     /// `paddedFrameLength / 2 + 1` values.
     private var power: [Float]
+    /// The noise floor's power per spectrum bin (``FeatureOptions/noiseFloor``); empty when off.
+    private let powerFloor: [Float]
     /// `bins` values (mfcc only).
     private var melEnergies: [Float]
 
@@ -39,6 +41,7 @@ final class FrameProcessor {
         lifter = mfcc && options.cepstralLifter != 0 ? lifterCoefficients(options.cepstralLifter, count: options.cepstra) : []
         generator = GaussianGenerator(seed: frame.ditherSeed)
         power = [Float](repeating: 0, count: frame.paddedFrameLength / 2 + 1)
+        powerFloor = options.noiseFloor > 0 ? noiseFloorPower(options.noiseFloor, window: window, frame: frame) : []
         melEnergies = [Float](repeating: 0, count: mfcc ? options.mel.bins : 0)
     }
 
@@ -70,6 +73,7 @@ final class FrameProcessor {
         if needsEnergy && options.energyFloor > 0 { energy = max(energy, logf(options.energyFloor)) }
         power.withUnsafeMutableBufferPointer { power in
             fft.powerSpectrum(into: power)
+            for k in powerFloor.indices { power[k] += powerFloor[k] }
             row.withUnsafeMutableBufferPointer { row in
                 switch options.kind {
                 case .spectrogram: spectrogram(power, energy: energy, into: row)
@@ -121,6 +125,19 @@ final class FrameProcessor {
             for k in 0..<cepstra - 1 { row[k] = row[k + 1] }
             row[cepstra - 1] = options.useEnergy ? c0 : Float(Double(c0) * 2.0.squareRoot())
         }
+    }
+}
+
+/// The mean power per FFT bin of white noise with standard deviation `sigma` after pre-emphasis and
+/// `window`: `σ² Σ w[n]² |1 − c e^(−iω_k)|²` for k = 0 … paddedFrameLength / 2 (DC removal ignored).
+func noiseFloorPower(_ sigma: Float, window: [Float], frame: FrameOptions) -> [Float] {
+    let windowPower = window.reduce(0.0) { $0 + Double($1) * Double($1) }
+    let padded = frame.paddedFrameLength
+    let c = Double(frame.preemphasis)
+    return (0...padded / 2).map { k in
+        let omega = 2 * Double.pi * Double(k) / Double(padded)
+        let emphasis = 1 + c * c - 2 * c * cos(omega)
+        return Float(Double(sigma) * Double(sigma) * windowPower * emphasis)
     }
 }
 

@@ -22,6 +22,9 @@ extension FeatureOptions {
         guard energyFloor.isFinite, energyFloor >= 0 else {
             throw FeatureError(option: "energyFloor", "\(energyFloor) is not a valid energy floor; use 0 (off) or a positive energy")
         }
+        guard noiseFloor.isFinite, noiseFloor >= 0 else {
+            throw FeatureError(option: "noiseFloor", "\(noiseFloor) is not a valid noise floor; use 0 (off) or a positive standard deviation such as 1")
+        }
     }
 }
 

@@ -1,5 +1,6 @@
 import Foundation
 import Steno
+import StenoTraining
 import Testing
 
 @Suite("steno annotate")
@@ -39,7 +40,7 @@ struct AnnotateCommandTests {
     func checkpoint() throws {
         let scratch = Scratch()
         let model = try AcousticModel(contentsOf: try tinyModel(in: scratch))
-        try model.container(training: TrainingState(options: TrainingOptions())).write(to: scratch.file("run.checkpoint"))
+        try model.container(header: TrainingCheckpointHeader(model: model.description, training: TrainingState(options: TrainingOptions()))).write(to: scratch.file("run.checkpoint"))
         let original = try Data(contentsOf: URL(fileURLWithPath: scratch.file("run.checkpoint")))
         let result = try steno(["annotate", scratch.file("run.checkpoint"), "--metric", "x=1"])
         #expect(result.status != 0)

@@ -1,5 +1,6 @@
 import Foundation
 import Steno
+import StenoTraining
 import Testing
 
 @Suite("Training survives kill -9")
@@ -39,7 +40,7 @@ struct KillResumeTests {
 
         // Whatever moment the kill hit, the checkpoint on disk is whole and loads.
         let container = try ModelContainer(contentsOf: checkpoint)
-        let state = try #require(try container.decodeMetadata(ModelFileHeader.self).training)
+        let state = try #require(try TrainingCheckpointHeader.trainingState(in: container))
         #expect(!state.finished)
 
         let resumed = try steno(["train", "--resume", checkpoint, "--train", manifest, "--valid", manifest, "--output", scratch.file("killed.steno")])

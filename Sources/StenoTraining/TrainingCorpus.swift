@@ -1,9 +1,7 @@
 import Foundation
-import StenoCTC
-import StenoNN
+import Steno
 
-/// One utterance ready for training: its features (one matrix per speed-perturbation factor, and
-/// per noisy copy; not yet normalized) and its label sequence.
+/// One utterance ready for training: its waveform, or for validation its features, and its labels.
 public struct PreparedUtterance: Sendable {
     /// The audio file.
     public var path: String
@@ -11,16 +9,24 @@ public struct PreparedUtterance: Sendable {
     public var text: String
     /// Label indices of `text` in the alphabet.
     public var labels: [Int]
-    /// `[frames, dimension]` per speed factor, in the order of the factors, each followed by its
-    /// noisy copy when noise augmentation is on; `features[0]` is always the clean original.
-    public var features: [FeatureMatrix]
+    /// Mono samples at the features' rate, kept for training so every epoch can hear another
+    /// version (speed, room, channel, noise); empty in a corpus prepared with features only.
+    public var samples: [Float]
+    /// The clean features `[frames, dimension]` (not yet normalized): computed at preparation for
+    /// validation corpora, and on demand (``TrainingCorpus/withFeatures(_:threads:)``) for training ones.
+    public var features: FeatureMatrix?
+
+    /// Input frames of the clean audio (before stacking), from the features or the sample count.
+    public func frameCount(shift: Int) -> Int {
+        features?.frameCount ?? samples.count / max(1, shift)
+    }
 }
 
 /// What went wrong while preparing a corpus; each problem is counted, none silently dropped.
 public struct PreparationReport: Sendable {
     /// Utterances prepared.
     public var prepared = 0
-    /// Audio seconds prepared (at speed 1).
+    /// Audio seconds prepared.
     public var seconds = 0.0
     /// Files that are missing or could not be decoded, with the message.
     public var unreadable: [String] = []
@@ -32,20 +38,29 @@ public struct PreparationReport: Sendable {
     public var unknownCharacters: Set<Character> = []
 }
 
-/// Reads manifests and computes the features of every utterance once, so epochs repeat no FFT work.
+/// The utterances of some manifests, decoded once: training corpora keep waveforms (augmented
+/// afresh every epoch), validation corpora keep features.
 public struct TrainingCorpus: Sendable {
     public var utterances: [PreparedUtterance]
 
+    public init(utterances: [PreparedUtterance]) { self.utterances = utterances }
+
+    /// What a prepared utterance keeps.
+    public enum Keep: Sendable {
+        /// The waveform, for training with augmentation.
+        case samples
+        /// The clean features only, for validation.
+        case features
+    }
+
     /// Prepares every entry of `manifests`.
     /// - Parameters:
-    ///   - speeds: speed-perturbation factors (1 = unchanged); the audio is resampled by each.
-    ///   - noise: when given, every speed's audio also gets a noisy copy (after it in `features`),
-    ///     drawn from a generator seeded by `noiseSeed` and the entry's index, so it is reproducible.
+    ///   - keep: waveforms (training) or features (validation).
     ///   - maximumSeconds: longer utterances are skipped (and reported).
     ///   - threads: files decoded in parallel.
     public static func prepare(
-        manifests: [Manifest], features: FeatureOptions, alphabet: Alphabet, speeds: [Double] = [1],
-        noise: NoiseAugmentation? = nil, noiseSeed: UInt64 = 0, maximumSeconds: Double = 30, threads: Int = 1
+        manifests: [Manifest], features: FeatureOptions, alphabet: Alphabet, keep: Keep = .samples,
+        maximumSeconds: Double = 30, threads: Int = 1
     ) -> (TrainingCorpus, PreparationReport) {
         let entries = manifests.flatMap(\.entries)
         let normalizer = TextNormalizer(alphabet: alphabet)
@@ -65,16 +80,12 @@ public struct TrainingCorpus: Sendable {
                     slots.set(index, .tooLong(entry.audioPath))
                     return
                 }
-                var matrices: [FeatureMatrix] = []
-                var random = SplitMix64(seed: noiseSeed ^ (UInt64(index) &* 0x9E37_79B9_7F4A_7C15))
-                for speed in speeds {
-                    let samples = speed == 1 ? audio.samples : try perturbSpeed(audio.samples, by: speed, rate: rate, name: entry.audioPath)
-                    matrices.append(try FeatureExtractor(options: features).compute(samples))
-                    if let noise {
-                        matrices.append(try FeatureExtractor(options: features).compute(noise.apply(to: samples, random: &random)))
-                    }
+                var utterance = PreparedUtterance(path: entry.audioPath, text: normalized.text, labels: labels, samples: [], features: nil)
+                switch keep {
+                case .samples: utterance.samples = audio.samples
+                case .features: utterance.features = try FeatureExtractor(options: features).compute(audio.samples)
                 }
-                slots.set(index, .prepared(PreparedUtterance(path: entry.audioPath, text: normalized.text, labels: labels, features: matrices), audio.duration))
+                slots.set(index, .prepared(utterance, audio.duration))
             } catch {
                 slots.set(index, .unreadable("\(error)"))
             }
@@ -102,11 +113,27 @@ public struct TrainingCorpus: Sendable {
         return (TrainingCorpus(utterances: utterances), report)
     }
 
-    /// Mean and variance of every feature dimension over the corpus (speed 1).
-    public func statistics() -> NormalizationStatistics? {
-        guard let first = utterances.first else { return nil }
-        var statistics = NormalizationStatistics(dimension: first.features[0].dimension)
-        for utterance in utterances { statistics.accumulate(utterance.features[0]) }
+    /// This corpus with the clean features of every utterance that has samples but no features.
+    public func withFeatures(_ options: FeatureOptions, threads: Int = 1) throws -> TrainingCorpus {
+        var copy = self
+        let results = Slots<Result<FeatureMatrix, Error>>(count: utterances.count)
+        let work: @Sendable (Int) -> Void = { [utterances] index in
+            guard utterances[index].features == nil else { return }
+            results.set(index, Result { try FeatureExtractor(options: options).compute(utterances[index].samples) })
+        }
+        if threads > 1 { DispatchQueue.concurrentPerform(iterations: utterances.count, execute: work) } else { for i in utterances.indices { work(i) } }
+        for index in utterances.indices {
+            if let result = results.get(index) { copy.utterances[index].features = try result.get() }
+        }
+        return copy
+    }
+
+    /// Mean and variance of every feature dimension over the clean audio of the corpus.
+    public func statistics(_ options: FeatureOptions, threads: Int = 1) throws -> NormalizationStatistics? {
+        guard !utterances.isEmpty else { return nil }
+        let withFeatures = try withFeatures(options, threads: threads)
+        var statistics = NormalizationStatistics(dimension: options.dimension)
+        for utterance in withFeatures.utterances { statistics.accumulate(utterance.features!) }
         return statistics
     }
 }
@@ -130,6 +157,16 @@ private enum PreparationOutcome: Sendable {
 }
 
 /// Results written by parallel workers, one slot each.
+final class Slots<Value>: @unchecked Sendable {
+    private let lock = NSLock()
+    private var values: [Value?]
+    init(count: Int) { values = Array(repeating: nil, count: count) }
+    func set(_ index: Int, _ value: Value) { lock.withLock { values[index] = value } }
+    func get(_ index: Int) -> Value? { lock.withLock { values[index] } }
+    var all: [Value?] { lock.withLock { values } }
+}
+
+/// Preparation outcomes written by parallel workers, one slot each.
 private final class PreparationSlots: @unchecked Sendable {
     private let lock = NSLock()
     private(set) var outcomes: [PreparationOutcome?]

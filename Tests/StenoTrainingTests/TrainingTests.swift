@@ -1,6 +1,17 @@
 import Foundation
+import Steno
 import Testing
-@testable import Steno
+@testable import StenoTraining
+
+final class Scratch {
+    let path: String
+    init() {
+        path = NSTemporaryDirectory() + "steno-training-test-\(UUID().uuidString)"
+        try! FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+    }
+    deinit { try? FileManager.default.removeItem(atPath: path) }
+    func file(_ name: String) -> String { path + "/" + name }
+}
 
 /// A tiny labeled corpus: each utterance a run of tones, one pitch per letter, written as WAV files.
 func toneCorpus(in folder: String, transcripts: [String]) throws -> Manifest {
@@ -27,7 +38,7 @@ func smallSetup(_ folder: String) throws -> (AcousticModel, TrainingCorpus, Trai
     let (corpus, report) = TrainingCorpus.prepare(manifests: [manifest], features: features, alphabet: .english)
     #expect(report.prepared == 6)
     let network = NetworkConfiguration(inputSize: 16, classes: Alphabet.english.classCount, stacking: 2, layers: 1, hiddenSize: 12, chunk: 3, lookahead: 1, dropout: 0.1)
-    let model = AcousticModel(ModelDescription(alphabet: .english, features: features, network: network, normalization: corpus.statistics()), seed: 3)
+    let model = AcousticModel(ModelDescription(alphabet: .english, features: features, network: network, normalization: try corpus.statistics(features)), seed: 3)
     var options = TrainingOptions()
     options.epochs = 3
     options.batchSize = 2
@@ -75,11 +86,7 @@ struct TrainingTests {
     func nonFiniteBatch() throws {
         let scratch = Scratch()
         var (model, corpus, options) = try smallSetup(scratch.path)
-        for index in corpus.utterances.indices {
-            var values = corpus.utterances[index].features[0].values
-            values[3] = .nan
-            corpus.utterances[index].features[0] = FeatureMatrix(dimension: 16, values: values)
-        }
+        for index in corpus.utterances.indices { corpus.utterances[index].samples[1000] = .nan }
         options.epochs = 1
         // SpecAugment could mask the NaN away.
         options.specAugment = .off
@@ -121,7 +128,7 @@ struct TrainingTests {
         #expect(loaded.description.provenance.metrics["valid_cer"] == state.bestValidationCER)
         let best = state.history.min { $0.validCER < $1.validCER }!
         #expect(loaded.description.provenance.epochs == best.epoch)
-        let features = loaded.normalized(corpus.utterances[0].features[0])
+        let features = loaded.normalized(try FeatureExtractor(options: loaded.description.features).compute(corpus.utterances[0].samples))
         // The last epoch may not be the best one, so compare a reloaded copy of the same file.
         let again = try AcousticModel(contentsOf: scratch.file("m.steno"))
         #expect(loaded.logits(features).values == again.logits(features).values)
@@ -137,14 +144,15 @@ struct TrainingTests {
         entries.append(ManifestEntry(audioPath: entries[0].audioPath, transcript: "?!", line: 4))
         entries.append(ManifestEntry(audioPath: entries[1].audioPath, transcript: "ba 日本", line: 5))
         let (corpus, report) = TrainingCorpus.prepare(manifests: [Manifest(path: manifest.path, entries: entries)],
-                                                      features: .fbank(bins: 16), alphabet: .english, speeds: [0.9, 1, 1.1])
+                                                      features: .fbank(bins: 16), alphabet: .english)
         #expect(corpus.utterances.count == 3 && report.prepared == 3)
         #expect(report.unreadable.count == 1 && report.unreadable[0].contains("missing.wav: no such file"))
         #expect(report.emptyTranscripts.count == 1)
         #expect(report.unknownCharacters == ["日", "本"])
         // Speed perturbation: 0.9 makes the audio longer, 1.1 shorter.
-        let frames = corpus.utterances[0].features.map(\.frameCount)
-        #expect(frames[0] > frames[1] && frames[1] > frames[2])
+        let samples = corpus.utterances[0].samples
+        let slower = try perturbSpeed(samples, by: 0.9, rate: 16_000, name: "x").count, faster = try perturbSpeed(samples, by: 1.1, rate: 16_000, name: "x").count
+        #expect(abs(Double(slower) - Double(samples.count) / 0.9) < 100 && abs(Double(faster) - Double(samples.count) / 1.1) < 100)
     }
 
     @Test("Additive noise lands at the requested signal-to-noise ratio", arguments: [0.0, 10, 25])
@@ -163,20 +171,26 @@ struct TrainingTests {
         #expect(NoiseAugmentation(lowestSNR: 30, highestSNR: 5).problem != nil)
     }
 
-    @Test("With noise augmentation every utterance gets a noisy copy after its clean features, the same in every run")
-    func noisyCopies() throws {
+    @Test("An utterance's training example depends on the seed, the epoch and the utterance only, and augmentation changes it")
+    func examplesAreSeeded() throws {
         let scratch = Scratch()
-        let manifest = try toneCorpus(in: scratch.path, transcripts: ["ab", "ba"])
-        let noise = NoiseAugmentation(lowestSNR: 5, highestSNR: 10)
-        let prepare = { TrainingCorpus.prepare(manifests: [manifest], features: .fbank(bins: 16), alphabet: .english, noise: noise, noiseSeed: 3).0 }
-        let (first, second) = (prepare(), prepare())
-        let clean = TrainingCorpus.prepare(manifests: [manifest], features: .fbank(bins: 16), alphabet: .english).0
-        for (index, utterance) in first.utterances.enumerated() {
-            #expect(utterance.features.count == 2)
-            #expect(utterance.features[0].values == clean.utterances[index].features[0].values)
-            #expect(utterance.features[1].values != utterance.features[0].values)
-            #expect(utterance.features[1].values == second.utterances[index].features[1].values)
+        var (model, corpus, options) = try smallSetup(scratch.path)
+        _ = (model, corpus)
+        options.noise = NoiseAugmentation(lowestSNR: 5, highestSNR: 10)
+        options.channel = ChannelAugmentation()
+        options.speeds = [0.9, 1, 1.1]
+        let examples = TrainingExamples(features: model.description.features, normalization: model.description.normalization, options: options)
+        var report = AugmentationReport()
+        func example(epoch: Int, utterance: Int) -> [Float] {
+            var random = TrainingExamples.random(seed: options.seed, epoch: epoch, utterance: utterance)
+            return examples.make(corpus.utterances[utterance], random: &random, report: &report).values
         }
+        for index in corpus.utterances.indices {
+            #expect(example(epoch: 0, utterance: index) == example(epoch: 0, utterance: index))
+        }
+        let differing = corpus.utterances.indices.filter { example(epoch: 0, utterance: $0) != example(epoch: 1, utterance: $0) }
+        #expect(differing.count >= corpus.utterances.count - 1)
+        #expect(report.utterances == 6 * 4 && report.seconds > 0)
     }
 }
 

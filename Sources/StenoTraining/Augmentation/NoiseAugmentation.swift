@@ -1,0 +1,41 @@
+import Foundation
+import StenoNN
+
+/// Additive noise for training: white noise coloured by a random one-pole low-pass filter (from
+/// white to a brown-like rumble), scaled to a signal-to-noise ratio drawn uniformly from a range.
+/// The trainer adds it to half of the utterances of every epoch, drawn at random.
+public struct NoiseAugmentation: Codable, Sendable, Equatable {
+    /// The range of signal-to-noise ratios, in dB (signal power over noise power, whole utterance).
+    public var lowestSNR: Double, highestSNR: Double
+
+    /// Noise at `lowestSNR`…`highestSNR` dB.
+    public init(lowestSNR: Double, highestSNR: Double) {
+        self.lowestSNR = lowestSNR
+        self.highestSNR = highestSNR
+    }
+
+    /// What is wrong, if anything.
+    public var problem: String? {
+        guard lowestSNR.isFinite, highestSNR.isFinite, lowestSNR <= highestSNR else {
+            return "--noise-snr must be LOW:HIGH in dB with LOW ≤ HIGH, e.g. 5:30"
+        }
+        return nil
+    }
+
+    /// `samples` with noise added at an SNR drawn from the range; silence stays silent.
+    public func apply(to samples: [Float], random: inout SplitMix64) -> [Float] {
+        let snr = lowestSNR + (highestSNR - lowestSNR) * random.uniform()
+        let smoothing = random.uniform() * 0.98  // 0: white … 0.98: rumble
+        var noise = [Double](repeating: 0, count: samples.count)
+        var state = 0.0
+        for i in noise.indices {
+            state = smoothing * state + (1 - smoothing) * random.normal()
+            noise[i] = state
+        }
+        let signalPower = samples.reduce(0.0) { $0 + Double($1) * Double($1) } / Double(max(1, samples.count))
+        let noisePower = noise.reduce(0.0) { $0 + $1 * $1 } / Double(max(1, noise.count))
+        guard signalPower > 0, noisePower > 0 else { return samples }
+        let scale = (signalPower / noisePower / pow(10, snr / 10)).squareRoot()
+        return zip(samples, noise).map { Float(Double($0) + scale * $1) }
+    }
+}

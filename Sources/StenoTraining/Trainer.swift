@@ -1,0 +1,408 @@
+import Foundation
+import Steno
+
+/// Where a training run is: saved in checkpoints so `--resume` continues exactly.
+public struct TrainingState: Codable, Sendable, Equatable {
+    /// The options the run started with.
+    public var options: TrainingOptions
+    /// The epoch in progress (0-based) and the next batch to run in it.
+    public var epoch = 0, nextBatch = 0
+    /// Updates applied so far.
+    public var step = 0
+    /// The best validation CER so far (percent), and epochs since it improved.
+    public var bestValidationCER: Double?
+    public var epochsWithoutImprovement = 0
+    /// One record per finished epoch.
+    public var history: [EpochRecord] = []
+    /// Sum and count of utterance losses in the epoch so far.
+    public var epochLossSum = 0.0, epochLossCount = 0
+    /// Batches skipped because their loss or gradient was not finite.
+    public var skippedBatches = 0
+    /// True once training has stopped (all epochs, or early stopping).
+    public var finished = false
+
+    public init(options: TrainingOptions) { self.options = options }
+}
+
+/// What one epoch achieved.
+public struct EpochRecord: Codable, Sendable, Equatable {
+    public var epoch: Int
+    /// Mean CTC loss per utterance over the epoch's training batches.
+    public var trainLoss: Double
+    /// Mean CTC loss per utterance on the validation set.
+    public var validLoss: Double
+    /// Validation character and word error rates (percent, greedy decoding).
+    public var validCER: Double, validWER: Double
+    /// Character error rate (percent) on a fixed sample of up to 200 training utterances, without
+    /// augmentation: with `validCER`, the gap between fitting and generalising. Absent in older checkpoints.
+    public var trainCER: Double?
+    /// Wall time of the epoch, in seconds.
+    public var seconds: Double
+}
+
+/// A training progress report, for a progress bar or log lines.
+public struct TrainingProgress: Sendable {
+    public var epoch: Int, epochs: Int
+    public var batch: Int, batches: Int
+    public var step: Int
+    /// Mean loss per utterance over the epoch so far.
+    public var loss: Double
+    /// Input feature frames processed per second in this epoch (by this process).
+    public var framesPerSecond: Double
+    /// Estimated seconds until the epoch ends.
+    public var epochSecondsLeft: Double
+}
+
+/// Trains an ``AcousticModel`` with CTC: Adam, warm-up and decay, clipping, waveform augmentation,
+/// SpecAugment, speed perturbation, validation every epoch, best-model keeping, early stopping and
+/// checkpoints.
+///
+/// Data parallel: every batch is cut into one share per worker of every process in the
+/// ``TrainingGroup``; each worker runs forward and backward on its share with its own copy of the
+/// network, the gradients are summed (workers in order, then over processes) and one optimizer
+/// step follows, the same on every process. Every random choice about an utterance is drawn from a
+/// generator seeded by (seed, epoch, utterance), so the examples do not depend on how the batch was
+/// cut, and a run resumed from a checkpoint takes the same path as one that never stopped.
+public final class Trainer {
+    public let model: AcousticModel
+    public private(set) var state: TrainingState
+    private let optimizer: Adam<Float>
+    private let training: TrainingCorpus
+    private var validation: TrainingCorpus
+    private let outputPath: String
+    private let checkpointPath: String
+    private let group: TrainingGroup
+    /// One network per worker; the first is the model's own, the others copy its weights before every batch.
+    private var replicas: [AcousticNetwork<Float>]
+    /// How the best model is stored at the output path (`.float16` halves its size).
+    public var outputStorage: ModelContainer.Storage = .float32
+    /// Receives one line per event worth logging (epoch results, warnings, checkpoints); rank 0 only.
+    public var log: (String) -> Void = { _ in }
+    /// Receives progress after every batch; rank 0 only.
+    public var progress: (TrainingProgress) -> Void = { _ in }
+    /// What augmentation did in the current epoch (this process).
+    public private(set) var augmentation = AugmentationReport()
+
+    /// A new run from `model`'s current weights (fresh, or loaded with `--init`).
+    public init(model: AcousticModel, training: TrainingCorpus, validation: TrainingCorpus, options: TrainingOptions,
+                output: String, checkpoint: String, group: TrainingGroup = SingleProcess()) {
+        self.model = model
+        self.training = training
+        self.validation = validation
+        self.outputPath = output
+        self.checkpointPath = checkpoint
+        self.group = group
+        state = TrainingState(options: options)
+        optimizer = Adam(parameters: model.network.parameters, options: .init(weightDecay: options.weightDecay))
+        replicas = [model.network]
+    }
+
+    /// Continues the run saved in `checkpoint` (a file written by a trainer). `workers`, when
+    /// given, replaces the saved worker count (the machine may differ).
+    public init(resuming checkpoint: String, training: TrainingCorpus, validation: TrainingCorpus, output: String,
+                workers: Int? = nil, group: TrainingGroup = SingleProcess()) throws {
+        let container = try ModelContainer(contentsOf: checkpoint)
+        guard let saved = try TrainingCheckpointHeader.trainingState(in: container) else {
+            throw ModelLoadError(file: checkpoint, problem: "is a model file, not a training checkpoint (use --init to fine-tune a model)")
+        }
+        model = try AcousticModel(container: container, name: checkpoint)
+        self.training = training
+        self.validation = validation
+        self.outputPath = output
+        self.checkpointPath = checkpoint
+        self.group = group
+        state = saved
+        if let workers { state.options.workers = workers }
+        optimizer = Adam(parameters: model.network.parameters, options: .init(weightDecay: saved.options.weightDecay))
+        replicas = [model.network]
+        var first: [[Float]] = [], second: [[Float]] = []
+        for parameter in model.network.parameters {
+            guard let m = container.tensor(named: "adam.m." + parameter.name), let v = container.tensor(named: "adam.v." + parameter.name),
+                  m.values.count == parameter.count, v.values.count == parameter.count else {
+                throw ModelLoadError(file: checkpoint, problem: "optimizer state for \(parameter.name) is missing or has the wrong size")
+            }
+            first.append(m.values)
+            second.append(v.values)
+        }
+        optimizer.restore(step: saved.step, firstMoments: first, secondMoments: second)
+    }
+
+    private var options: TrainingOptions { state.options }
+    private var isLeader: Bool { group.rank == 0 }
+    private var frameShift: Int { model.description.features.frame.frameShift }
+
+    /// The learning rate at the current step and epoch.
+    var learningRate: Double {
+        let warm = options.warmupSteps > 0 ? min(1, Double(state.step + 1) / Double(options.warmupSteps)) : 1
+        return options.learningRate * warm * pow(options.decayPerEpoch, Double(state.epoch))
+    }
+
+    /// Trains until the epochs run out or validation stops improving; returns the final state.
+    /// The best model (by validation CER) is at the output path, the latest state in the checkpoint.
+    public func run() throws -> TrainingState {
+        // A full disk or a read-only folder shows now, not after hours of training: the
+        // checkpoint is written once before the first batch, at its full size.
+        if isLeader { try checkWritable(outputPath) }
+        try saveCheckpoint()
+        validation = try validation.withFeatures(model.description.features, threads: options.workers)
+        while replicas.count < options.workers {
+            let replica = AcousticNetwork<Float>(model.description.network, seed: 0)
+            replicas.append(replica)
+        }
+        while !state.finished && state.epoch < options.epochs {
+            try runEpoch()
+        }
+        state.finished = true
+        try saveCheckpoint()
+        return state
+    }
+
+    // MARK: - Epochs and batches
+
+    private func runEpoch() throws {
+        let batches = batchOrder(epoch: state.epoch)
+        let started = Date()
+        var frames = 0
+        augmentation = AugmentationReport()
+        if state.nextBatch == 0 { (state.epochLossSum, state.epochLossCount) = (0, 0) }
+        while state.nextBatch < batches.count {
+            frames += trainBatch(batches[state.nextBatch], index: state.nextBatch)
+            state.nextBatch += 1
+            let elapsed = Date().timeIntervalSince(started)
+            let rate = Double(frames) / max(elapsed, 1e-9)
+            let left = elapsed / Double(max(1, frames)) * Double(batches[state.nextBatch...].reduce(0) { $0 + framesIn($1) }) / Double(group.size)
+            if state.step % options.checkpointEvery == 0 { try saveCheckpoint() }
+            if isLeader {
+                progress(TrainingProgress(epoch: state.epoch + 1, epochs: options.epochs, batch: state.nextBatch, batches: batches.count,
+                                          step: state.step, loss: state.epochLossSum / Double(max(1, state.epochLossCount)),
+                                          framesPerSecond: rate, epochSecondsLeft: left))
+            }
+        }
+        let trainingSeconds = Date().timeIntervalSince(started)
+        let validation = evaluate()
+        let fit = evaluate(trainingSample)
+        let record = EpochRecord(epoch: state.epoch + 1, trainLoss: state.epochLossSum / Double(max(1, state.epochLossCount)),
+                                 validLoss: validation.loss, validCER: validation.cer, validWER: validation.wer,
+                                 trainCER: fit.cer, seconds: Date().timeIntervalSince(started))
+        state.history.append(record)
+        if isLeader {
+            let a = augmentation
+            log(String(format: "epoch %d: augmentation %.0f s of %.0f s worker time (%.1f%%): %d utterances, %d noisy, %d reverberated, %d padded, %d band-limited, %d through a codec%@, %d silence or noise only",
+                       record.epoch, a.seconds, trainingSeconds * Double(options.workers), 100 * a.seconds / max(1e-9, trainingSeconds * Double(options.workers)),
+                       a.utterances, a.noisy, a.reverberated, a.padded, a.bandLimited, a.coded,
+                       a.failedCodecs > 0 ? " (\(a.failedCodecs) codec failures)" : "", a.backgroundOnly))
+            log(String(format: "epoch %d: train loss %.3f, train CER %.2f%%, valid loss %.3f, valid CER %.2f%%, WER %.2f%% (%.0f s)",
+                       record.epoch, record.trainLoss, fit.cer, record.validLoss, record.validCER, record.validWER, record.seconds))
+        }
+        if state.bestValidationCER.map({ validation.cer < $0 }) ?? true {
+            state.bestValidationCER = validation.cer
+            state.epochsWithoutImprovement = 0
+            recordProvenance(validation)
+            if isLeader {
+                try model.write(to: outputPath, storage: outputStorage)
+                log("epoch \(record.epoch): best so far, model written to \(outputPath)")
+            }
+        } else {
+            state.epochsWithoutImprovement += 1
+            if state.epochsWithoutImprovement >= options.patience {
+                if isLeader { log("stopping early: no better validation CER for \(options.patience) epochs") }
+                state.finished = true
+            }
+        }
+        state.epoch += 1
+        state.nextBatch = 0
+        try saveCheckpoint()
+    }
+
+    /// Batches of utterance indices for `epoch`: sorted by length so a batch pads little, then
+    /// the batches shuffled with a generator seeded by the epoch.
+    func batchOrder(epoch: Int) -> [[Int]] {
+        let lengths = training.utterances.map { $0.frameCount(shift: frameShift) }
+        let sorted = training.utterances.indices.sorted { lengths[$0] < lengths[$1] }
+        var batches = stride(from: 0, to: sorted.count, by: options.batchSize).map { Array(sorted[$0..<min(sorted.count, $0 + options.batchSize)]) }
+        var random = SplitMix64(seed: options.seed &+ 0x9E37_79B9 &* UInt64(epoch + 1))
+        batches.shuffle(using: &random)
+        return batches
+    }
+
+    private func framesIn(_ batch: [Int]) -> Int { batch.reduce(0) { $0 + training.utterances[$1].frameCount(shift: frameShift) } }
+
+    /// What one worker did with its share of a batch.
+    private struct ShareResult {
+        var losses: [Double] = []
+        var skipped: [(String, CTC.Failure)] = []
+        var frames = 0
+        var augmentation = AugmentationReport()
+    }
+
+    /// One update; returns the input frames this process ran.
+    private func trainBatch(_ indices: [Int], index: Int) -> Int {
+        let workers = replicas.count
+        let all = shares(indices, parts: group.size * workers)
+        let mine = Array(all[group.rank * workers..<(group.rank + 1) * workers])
+        let parameters = model.network.parameters
+        for replica in replicas.dropFirst() {
+            for (source, target) in zip(parameters, replica.parameters) { target.values = source.values }
+        }
+        let examples = TrainingExamples(features: model.description.features, normalization: model.description.normalization, options: options)
+        let inputSize = model.description.network.inputSize, classes = model.description.network.classes
+        let scale = 1 / Double(indices.count)
+        let (epoch, seed) = (state.epoch, options.seed)
+        let results = Slots<ShareResult>(count: workers)
+        let work = { [training, replicas, group] (worker: Int) in
+            let network = replicas[worker]
+            network.zeroGradients()
+            var result = ShareResult()
+            let share = mine[worker]
+            guard !share.isEmpty else { return results.set(worker, result) }
+            var dropout = SplitMix64(seed: seed ^ (UInt64(epoch) << 40) ^ (UInt64(index) << 16) ^ UInt64(group.rank * workers + worker))
+            network.dropoutRandom = SplitMix64(seed: dropout.next())
+            var sequences: [[Float]] = [], targets: [[Int]] = []
+            for utterance in share {
+                var random = TrainingExamples.random(seed: seed, epoch: epoch, utterance: utterance)
+                let (values, labels) = examples.make(training.utterances[utterance], random: &random, report: &result.augmentation)
+                result.frames += values.count / inputSize
+                sequences.append(values)
+                targets.append(labels)
+            }
+            let batch = SequenceBatch(sequences: sequences, width: inputSize)
+            let output = network.forward(batch, training: true)
+            let loss = CTC.batchLoss(logits: output.logits, steps: output.steps, lengths: output.lengths, classes: classes,
+                                     targets: targets, scale: scale, threads: 1)
+            for (skipped, reason) in loss.skipped { result.skipped.append((training.utterances[share[share.startIndex + skipped]].path, reason)) }
+            result.losses = loss.losses.compactMap { $0 }
+            if !result.losses.isEmpty { network.backward(loss.gradient) }
+            results.set(worker, result)
+        }
+        runWorkers(workers, work)
+
+        // Sum in a fixed order: workers in order here, then processes.
+        var frames = 0, lossSum = 0.0, lossCount = 0, finite = true
+        for worker in 0..<workers {
+            let result = results.get(worker)!
+            frames += result.frames
+            lossSum += result.losses.reduce(0, +)
+            lossCount += result.losses.count
+            finite = finite && result.losses.allSatisfy(\.isFinite)
+            augmentation += result.augmentation
+            if isLeader { for (path, reason) in result.skipped { log("warning: skipping \(path): \(reason)") } }
+            guard worker > 0 else { continue }
+            for (target, source) in zip(parameters, replicas[worker].parameters) {
+                target.gradient.withUnsafeMutableBufferPointer { t in
+                    source.gradient.withUnsafeBufferPointer { s in for i in t.indices { t[i] += s[i] } }
+                }
+            }
+        }
+        if group.size > 1 {
+            var flat = parameters.flatMap(\.gradient)
+            group.sum(&flat)
+            var offset = 0
+            for parameter in parameters {
+                parameter.gradient = Array(flat[offset..<offset + parameter.count])
+                offset += parameter.count
+            }
+            var totals = [lossSum, Double(lossCount), finite ? 0 : 1]
+            group.sum(&totals)
+            (lossSum, lossCount, finite) = (totals[0], Int(totals[1]), totals[2] == 0)
+        }
+        guard lossCount > 0 else { return frames }
+        let norm = gradientNorm(parameters)
+        guard finite, lossSum.isFinite, norm.isFinite else {
+            state.skippedBatches += 1
+            if isLeader { log("warning: batch \(index + 1) of epoch \(state.epoch + 1) has a non-finite loss or gradient; skipped, weights unchanged") }
+            model.network.zeroGradients()
+            return frames
+        }
+        if norm > options.clipNorm { scaleGradients(parameters, by: options.clipNorm / norm) }
+        optimizer.update(learningRate: learningRate)
+        state.step += 1
+        state.epochLossSum += lossSum
+        state.epochLossCount += lossCount
+        return frames
+    }
+
+    // MARK: - Validation
+
+    /// A fixed sample of up to 200 training utterances (the same every epoch), with their clean features.
+    private lazy var trainingSample: [PreparedUtterance] = {
+        var random = SplitMix64(seed: options.seed ^ 0x7A11)
+        let sample = TrainingCorpus(utterances: Array(training.utterances.shuffled(using: &random).prefix(200)))
+        return (try? sample.withFeatures(model.description.features, threads: options.workers).utterances) ?? []
+    }()
+
+    /// Loss, CER and WER (percent) of greedy decoding on `utterances` (the validation corpus by
+    /// default), which must have features. The batches are dealt to every worker of every process
+    /// and the counts summed, so every process gets the same figures.
+    public func evaluate(_ utterances: [PreparedUtterance]? = nil) -> (loss: Double, cer: Double, wer: Double) {
+        let corpus = (utterances ?? validation.utterances).filter { $0.features != nil }
+        let order = corpus.indices.sorted { corpus[$0].features!.frameCount < corpus[$1].features!.frameCount }
+        let batches = stride(from: 0, to: order.count, by: options.batchSize).map { Array(order[$0..<min(order.count, $0 + options.batchSize)]) }
+        let workers = max(1, options.workers), lanes = group.size * workers
+        let results = Slots<[Double]>(count: workers)
+        let (network, alphabet) = (model.network, model.description.alphabet)
+        let work = { [model, group] (worker: Int) in
+            var totals = [Double](repeating: 0, count: 10)  // loss, counted, then character and word counts
+            for batchIndex in stride(from: group.rank * workers + worker, to: batches.count, by: lanes) {
+                let utterances = batches[batchIndex].map { corpus[$0] }
+                let batch = SequenceBatch(sequences: utterances.map { model.normalized($0.features!).values }, width: model.description.network.inputSize)
+                let output = network.infer(batch)
+                let classes = model.description.network.classes
+                let result = CTC.batchLoss(logits: output.logits, steps: output.steps, lengths: output.lengths, classes: classes,
+                                           targets: utterances.map(\.labels), threads: 1)
+                // Non-finite losses (from damaged input) would poison the mean and cannot be stored in JSON.
+                for value in result.losses.compactMap({ $0 }) where value.isFinite { totals[0] += value; totals[1] += 1 }
+                for (b, utterance) in utterances.enumerated() {
+                    var scores = [Float](repeating: 0, count: output.lengths[b] * classes)
+                    for t in 0..<output.lengths[b] {
+                        for k in 0..<classes { scores[t * classes + k] = output.logits[(t * utterances.count + b) * classes + k] }
+                    }
+                    let labels = scores.withUnsafeBufferPointer { GreedyDecoder.decode($0, frames: output.lengths[b], classes: classes).labels }
+                    let hypothesis = alphabet.decode(labels)
+                    let c = ErrorRate.characters(reference: utterance.text, hypothesis: hypothesis)
+                    let w = ErrorRate.words(reference: utterance.text, hypothesis: hypothesis)
+                    for (k, value) in [c.substitutions, c.deletions, c.insertions, c.referenceLength,
+                                       w.substitutions, w.deletions, w.insertions, w.referenceLength].enumerated() {
+                        totals[2 + k] += Double(value)
+                    }
+                }
+            }
+            results.set(worker, totals)
+        }
+        runWorkers(workers, work)
+        var totals = [Double](repeating: 0, count: 10)
+        for worker in 0..<workers { for (k, value) in results.get(worker)!.enumerated() { totals[k] += value } }
+        group.sum(&totals)
+        let counts = { (k: Int) in ErrorCounts(substitutions: Int(totals[k]), deletions: Int(totals[k + 1]), insertions: Int(totals[k + 2]), referenceLength: Int(totals[k + 3])) }
+        return (totals[0] / max(1, totals[1]), counts(2).rate, counts(6).rate)
+    }
+
+    // MARK: - Files
+
+    private func recordProvenance(_ validation: (loss: Double, cer: Double, wer: Double)) {
+        model.description.provenance.epochs = state.epoch + 1
+        model.description.provenance.steps = state.step
+        model.description.provenance.created = ISO8601DateFormatter().string(from: Date())
+        model.description.provenance.metrics["valid_cer"] = validation.cer
+        model.description.provenance.metrics["valid_wer"] = validation.wer
+        model.description.provenance.metrics["valid_loss"] = validation.loss
+    }
+
+    /// Writes weights, optimizer moments and the state atomically (rank 0 only).
+    public func saveCheckpoint() throws {
+        guard isLeader else { return }
+        let moments = zip(model.network.parameters, zip(optimizer.firstMoments, optimizer.secondMoments)).flatMap { parameter, pair in
+            [NamedTensor(name: "adam.m." + parameter.name, shape: parameter.shape, values: pair.0),
+             NamedTensor(name: "adam.v." + parameter.name, shape: parameter.shape, values: pair.1)]
+        }
+        let header = TrainingCheckpointHeader(model: model.description, training: state)
+        try model.container(header: header, extraTensors: moments).write(to: checkpointPath)
+    }
+
+    /// Fails now, not after hours of training, if `path`'s folder cannot take a file.
+    private func checkWritable(_ path: String) throws {
+        let folder = URL(fileURLWithPath: path).deletingLastPathComponent().path
+        let probe = folder + "/.steno-write-test-\(getpid())"
+        try AtomicFile.write(Data(count: 1 << 20), to: probe)
+        try? FileManager.default.removeItem(atPath: probe)
+    }
+}
