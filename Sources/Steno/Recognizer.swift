@@ -16,6 +16,9 @@ public struct RecognizerOptions: Sendable {
     public var hotwords: [String: Float] = [:]
     /// How audio at other rates is resampled.
     public var resampling: ResamplerQuality = .medium
+    /// When true, a file shorter than its header declares is transcribed as far as it goes
+    /// (``Transcript/missingSeconds`` says how much was missing) instead of failing. Default false.
+    public var acceptsTruncatedAudio = false
 
     public init(beamWidth: Int = 1, resampling: ResamplerQuality = .medium) {
         self.beamWidth = beamWidth
@@ -52,6 +55,9 @@ public struct Transcript: Sendable, Equatable {
     public var duration: Double
     /// The best hypotheses, best first (one unless more were asked for).
     public var alternatives: [Hypothesis]
+    /// Seconds of audio the file's header declared but the file did not hold (only with
+    /// ``RecognizerOptions/acceptsTruncatedAudio``); 0 for a complete file.
+    public var missingSeconds: Double = 0
 
     public init(name: String, text: String, words: [WordTiming], duration: Double, alternatives: [Hypothesis]) {
         self.name = name
@@ -90,7 +96,8 @@ public final class Recognizer: Sendable {
     /// - Throws: ``AudioError`` for unreadable audio.
     public func transcribe(_ source: AudioSource) throws -> Transcript {
         let features = model.description.features
-        let reader = try MonoAudioReader(source, sampleRate: Int(features.frame.sampleRate), quality: options.resampling)
+        let reader = try MonoAudioReader(source, sampleRate: Int(features.frame.sampleRate), quality: options.resampling,
+                                         acceptsTruncation: options.acceptsTruncatedAudio)
         let extractor = try OnlineFeatureExtractor(options: features)
         let network = StreamingNetwork(network: model.network)
         let alphabet = model.description.alphabet
@@ -112,8 +119,10 @@ public final class Recognizer: Sendable {
         decode(logSoftmax(network.finish()))
         let hypotheses = greedy.map { [$0.hypothesis] } ?? search!.hypotheses()
         let best = hypotheses.first ?? Hypothesis(text: "", words: [], score: -.infinity)
-        return Transcript(name: source.name, text: best.text, words: best.words,
-                          duration: Double(samples) / Double(reader.sampleRate), alternatives: hypotheses)
+        var transcript = Transcript(name: source.name, text: best.text, words: best.words,
+                                    duration: Double(samples) / Double(reader.sampleRate), alternatives: hypotheses)
+        transcript.missingSeconds = Double(reader.shortfall) / Double(reader.info.sampleRate)
+        return transcript
     }
 
     /// Rows of logits `[n, classes]` turned into log-probabilities.

@@ -62,9 +62,10 @@ public final class MonoAudioReader {
     private var finished = false
     private let blockFrames: Int
     /// When true, a file shorter than its header declares is not an error: what it holds is
-    /// decoded and ``shortfall`` says how much was missing. Default false.
-    public var acceptsTruncation = false
-    /// Frames the header declared but the file did not hold (set at the end when ``acceptsTruncation``).
+    /// decoded and ``shortfall`` says how much was missing.
+    public let acceptsTruncation: Bool
+    /// Frames (at the file's rate) the header declared but the file did not hold; only ever
+    /// non-zero when ``acceptsTruncation``, and final once the last block is read.
     public private(set) var shortfall: Int64 = 0
 
     /// Opens `source` for decoding.
@@ -72,11 +73,19 @@ public final class MonoAudioReader {
     ///   - sampleRate: the output rate in Hz (16 000 by default); `nil` keeps the file's own rate.
     ///   - quality: the resampler used when the rates differ.
     ///   - blockFrames: frames decoded per block, at the file's rate.
-    public init(_ source: AudioSource, sampleRate: Int? = 16_000, quality: ResamplerQuality = .medium, blockFrames: Int = 16_384) throws(AudioError) {
+    ///   - acceptsTruncation: decode a file shorter than its header says as far as it goes
+    ///     (``shortfall`` tells how much is missing) instead of throwing.
+    public init(_ source: AudioSource, sampleRate: Int? = 16_000, quality: ResamplerQuality = .medium, blockFrames: Int = 16_384,
+                acceptsTruncation: Bool = false) throws(AudioError) {
         switch source {
         case .file(let path): file = try SoundFile.open(path: path)
         case .standardInput: file = try SoundFile.open(bytes: Self.readStandardInput(), name: "-")
         case .bytes(let bytes, let name): file = try SoundFile.open(bytes: bytes, name: name)
+        }
+        self.acceptsTruncation = acceptsTruncation
+        if let truncation = file.truncationError {
+            guard acceptsTruncation, let (declared, found) = file.dataShortfall else { throw truncation }
+            shortfall = Int64((Double(file.declaredFrames) * (Double(declared) / Double(max(1, found)) - 1)).rounded())
         }
         info = AudioFileInfo(
             name: source.name, container: file.containerName, encoding: file.encodingName,
@@ -160,7 +169,7 @@ public final class MonoAudioReader {
         // a few frames' difference is not a truncation, a file cut short is.
         if file.hasEstimatedLength && declared - framesRead <= Self.estimateTolerance(declared: declared) { return }
         if acceptsTruncation {
-            shortfall = declared - framesRead
+            shortfall += declared - framesRead
             return
         }
         throw AudioError(file: info.name, kind: .truncated(declared: "\(declared) frames", found: "\(framesRead)"))
@@ -204,8 +213,7 @@ public enum AudioDecoder {
     /// a file shorter than its header says gives what it holds instead of an error.
     public static func decode(_ source: AudioSource, sampleRate: Int = 16_000, quality: ResamplerQuality = .medium,
                               acceptingShortfall: Bool = false) throws(AudioError) -> DecodedAudio {
-        let reader = try MonoAudioReader(source, sampleRate: sampleRate, quality: quality)
-        reader.acceptsTruncation = acceptingShortfall
+        let reader = try MonoAudioReader(source, sampleRate: sampleRate, quality: quality, acceptsTruncation: acceptingShortfall)
         let samples = try reader.readAll()
         return DecodedAudio(samples: samples, sampleRate: reader.sampleRate, source: reader.info)
     }

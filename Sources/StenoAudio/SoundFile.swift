@@ -30,6 +30,15 @@ final class SoundFile {
 
     deinit { sf_close(handle) }
 
+    /// Bytes of audio data the header declared and the file holds, when it holds fewer (a WAV or
+    /// AIFF file cut short); libsndfile then reads what is there.
+    private(set) var dataShortfall: (declared: Int64, found: Int64)?
+
+    /// The truncation error for ``dataShortfall``, if any.
+    var truncationError: AudioError? {
+        dataShortfall.map { AudioError(file: name, kind: .truncated(declared: "\($0.declared) bytes of audio data", found: "\($0.found)")) }
+    }
+
     /// Opens the file at `path`, after checking that it exists, is a regular file, and is not empty.
     static func open(path: String) throws(AudioError) -> SoundFile {
         try checkReadableFile(path)
@@ -104,8 +113,8 @@ final class SoundFile {
         return String(cString: name)
     }
 
-    /// Checks what libsndfile accepts but Steno must not: absurd rates and channel counts,
-    /// and a header declaring more data than the file holds.
+    /// Checks what libsndfile accepts but Steno must not: absurd rates and channel counts; and
+    /// notes a header declaring more data than the file holds (``dataShortfall``).
     private static func validated(_ file: SoundFile) throws(AudioError) -> SoundFile {
         guard AudioLimits.channels.contains(file.channels) else {
             throw AudioError(file: file.name, kind: .invalidChannelCount(file.channels))
@@ -113,9 +122,7 @@ final class SoundFile {
         guard AudioLimits.sampleRates.contains(file.sampleRate) else {
             throw AudioError(file: file.name, kind: .invalidSampleRate(file.sampleRate))
         }
-        if let (declared, found) = declaredAndActualDataLength(inLog: file.log) {
-            throw AudioError(file: file.name, kind: .truncated(declared: "\(declared) bytes of audio data", found: "\(found)"))
-        }
+        file.dataShortfall = declaredAndActualDataLength(inLog: file.log)
         return file
     }
 

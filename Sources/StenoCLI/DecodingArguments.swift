@@ -23,6 +23,9 @@ struct DecodingArguments: ParsableArguments {
     @Option(help: ArgumentHelp("Word n-gram language model in the ARPA format, applied during beam search. Default: the bundled one, with the bundled model.", valueName: "file"))
     var lm: String?
 
+    @Flag(help: "Transcribe a file shorter than its header declares (cut off while copying or recording) as far as it goes, with a warning, instead of failing.")
+    var allowTruncated = false
+
     @Flag(name: .customLong("no-lm"), help: "Decode without a language model (not even the bundled one).")
     var noLanguageModel = false
 
@@ -87,6 +90,7 @@ struct DecodingArguments: ParsableArguments {
     func recognizerOptions() throws -> RecognizerOptions {
         var options = RecognizerOptions(beamWidth: effectiveBeamWidth)
         options.alternatives = alternatives
+        options.acceptsTruncatedAudio = allowTruncated
         options.languageModelWeight = lmWeight
         options.wordBonus = wordBonus
         options.hotwords = try hotwords()

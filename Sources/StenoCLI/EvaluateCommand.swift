@@ -66,7 +66,12 @@ struct EvaluateCommand: ParsableCommand {
 
         let started = DispatchTime.now().uptimeNanoseconds
         let outcomes = pool.transcribe(entries.map { .file($0.audioPath) }) { _, outcome in
-            if case .failure(let error) = outcome { printError("error: \(error)") }
+            switch outcome {
+            case .failure(let error): printError("error: \(error)")
+            case .success(let transcript) where transcript.missingSeconds > 0:
+                printError(String(format: "warning: %@: truncated: %.2f s missing; scored what is there", transcript.name, transcript.missingSeconds))
+            case .success: break
+            }
         }
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
 

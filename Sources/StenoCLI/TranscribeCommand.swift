@@ -54,6 +54,9 @@ struct TranscribeCommand: ParsableCommand {
             let job = jobs[index]
             switch outcome {
             case .success(let transcript):
+                if transcript.missingSeconds > 0 {
+                    printError(String(format: "warning: %@: truncated: %.2f s of the audio its header declares are missing; transcribed what is there", job.name, transcript.missingSeconds))
+                }
                 if let targets {
                     do {
                         try AtomicFile.write(Data(transcript.rendered(as: format).utf8), to: targets[index])

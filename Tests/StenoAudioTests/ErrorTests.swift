@@ -113,3 +113,29 @@ struct ErrorTests {
         #expect(WAVHeaderFields(Array("hello".utf8)) == nil)
     }
 }
+
+@Suite("Truncated and estimated lengths")
+struct TruncationTests {
+    @Test("A WAV cut short is an error unless truncation is accepted; then it decodes what is there and says how much is missing")
+    func acceptedTruncation() throws {
+        let folder = NSTemporaryDirectory() + "steno-truncation-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let samples = (0..<16_000).map { Float(0.3 * sin(Double($0) / 10)) }
+        try AudioFileWriter.write(samples, sampleRate: 16_000, format: .wav16, to: folder + "/whole.wav")
+        let bytes = try Data(contentsOf: URL(fileURLWithPath: folder + "/whole.wav"))
+        try bytes.prefix(44 + 16_000).write(to: URL(fileURLWithPath: folder + "/cut.wav"))  // half the samples
+        #expect(throws: AudioError.self) { try AudioDecoder.decode(.file(folder + "/cut.wav")) }
+        let reader = try MonoAudioReader(.file(folder + "/cut.wav"), acceptsTruncation: true)
+        let decoded = try reader.readAll()
+        #expect(decoded.count == 8_000)
+        #expect(zip(decoded, samples).allSatisfy { abs($0 - $1) <= 1.0 / 32_768 })
+        #expect(reader.shortfall == 8_000)
+    }
+
+    @Test("An estimated length may be off by encoder delay and padding, not by a cut")
+    func estimateTolerance() {
+        #expect(MonoAudioReader.estimateTolerance(declared: 585_406) >= 585_406 - 584_064)  // LAME at 44.1 kHz, from the issue
+        #expect(MonoAudioReader.estimateTolerance(declared: 44_100 * 600) < 44_100 * 10)  // a 10-minute file missing 10 s is cut
+    }
+}
