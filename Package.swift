@@ -28,10 +28,12 @@ let package = Package(
         ),
         // Training: corpora, waveform augmentation, data-parallel workers, the trainer.
         .target(name: "StenoTraining", dependencies: ["Steno"]),
+        // Training over many machines: the ranks of an MPI job as a training group (only the tool links MPI).
+        .target(name: "StenoMPI", dependencies: ["StenoTraining", "CMPI"]),
         // The command-line tool.
         .executableTarget(
             name: "StenoCLI",
-            dependencies: ["Steno", "StenoTraining", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: ["Steno", "StenoTraining", "StenoMPI", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         // Throughput benchmarks; run on a release build (`swift run -c release steno-bench`).
         .executableTarget(name: "StenoBench", dependencies: ["Steno"]),
@@ -54,5 +56,6 @@ let package = Package(
         .systemLibrary(name: "CSamplerate", pkgConfig: "samplerate", providers: [.apt(["libsamplerate0-dev"])]),
         .systemLibrary(name: "CFFTW", pkgConfig: "fftw3f", providers: [.apt(["libfftw3-dev"])]),
         .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
+        .systemLibrary(name: "CMPI", pkgConfig: "ompi-c", providers: [.apt(["libopenmpi-dev", "openmpi-bin"])]),
     ]
 )

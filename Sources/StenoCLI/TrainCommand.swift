@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Steno
+import StenoMPI
 import StenoTraining
 
 extension RecurrentCellKind: ExpressibleByArgument {}
@@ -67,8 +68,8 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Dropout after each recurrent layer.")
     var dropout: Double = 0.1
 
-    @Option(help: "Epochs at most.")
-    var epochs: Int = 30
+    @Option(help: "Epochs at most (default 30); with --resume, a new limit that extends (or shortens) the saved run.")
+    var epochs: Int?
 
     @Option(help: "Utterances per update.")
     var batchSize: Int = 16
@@ -159,7 +160,7 @@ struct TrainCommand: ParsableCommand {
 
     func trainingOptions() throws -> TrainingOptions {
         var options = TrainingOptions()
-        options.epochs = epochs
+        options.epochs = epochs ?? 30
         options.batchSize = batchSize
         options.learningRate = learningRate
         options.warmupSteps = warmup
@@ -211,6 +212,10 @@ struct TrainCommand: ParsableCommand {
     func run() throws {
         // Workers run their matrix products on their own threads; OpenBLAS threads would fight them.
         BLASThreads.set(1)
+        // Under mpirun (or srun) every rank trains on its share of every batch; rank 0 speaks.
+        let group: TrainingGroup = try MPIGroup.joinIfLaunched() ?? SingleProcess()
+        let leader = group.rank == 0
+        let note = { (message: String) in if leader { printError(message) } }
         let checkpointPath = resume ?? checkpoint ?? output + ".checkpoint"
         for path in [output, checkpointPath] + (initialModel.map { [$0] } ?? []) where trainManifests.contains(path) || path == validManifest {
             throw ValidationError("\(path) is a manifest; choose another file for the model or checkpoint")
@@ -237,42 +242,42 @@ struct TrainCommand: ParsableCommand {
         if savedState != nil { options.workers = workers }
         if let channel = options.channel {
             let (writable, dropped) = channel.keepingWritableCodecs()
-            if !dropped.isEmpty { printError("warning: this libsndfile cannot write \(dropped.joined(separator: ", ")); codec round trips use the others") }
+            if !dropped.isEmpty { note("warning: this libsndfile cannot write \(dropped.joined(separator: ", ")); codec round trips use the others") }
             options.channel = writable
         }
 
         let trainList = try trainManifests.map { path throws in try Manifest.load(path) }
         let validList = try Manifest.load(validManifest)
-        printError("decoding \(trainList.map(\.entries.count).reduce(0, +)) training and \(validList.entries.count) validation utterances…")
+        note("decoding \(trainList.map(\.entries.count).reduce(0, +)) training and \(validList.entries.count) validation utterances…")
         let (training, trainReport) = TrainingCorpus.prepare(
             manifests: trainList, features: model.description.features, alphabet: model.description.alphabet,
             keep: .samples, maximumSeconds: options.maximumSeconds, threads: options.workers)
-        report(trainReport, name: "training")
+        if leader { report(trainReport, name: "training") }
         let (validation, validReport) = TrainingCorpus.prepare(
             manifests: [validList], features: model.description.features, alphabet: model.description.alphabet,
             keep: .features, maximumSeconds: .infinity, threads: options.workers)
-        report(validReport, name: "validation")
+        if leader { report(validReport, name: "validation") }
         guard !training.utterances.isEmpty else { throw ValidationError("no usable training utterances") }
         guard !validation.utterances.isEmpty else { throw ValidationError("no usable validation utterances") }
 
         let trainer: Trainer
         if let resume {
-            trainer = try Trainer(resuming: resume, training: training, validation: validation, output: output, workers: options.workers)
-            printError("resuming \(resume): epoch \(trainer.state.epoch + 1), batch \(trainer.state.nextBatch + 1), update \(trainer.state.step)")
+            trainer = try Trainer(resuming: resume, training: training, validation: validation, output: output, workers: options.workers, epochs: epochs, group: group)
+            note("resuming \(resume): epoch \(trainer.state.epoch + 1), batch \(trainer.state.nextBatch + 1), update \(trainer.state.step)")
         } else {
             if initialModel == nil { model.description.normalization = try training.statistics(model.description.features, threads: options.workers) }
             model.description.provenance.trainingData = trainManifests
             model.description.provenance.validationData = [validManifest]
-            trainer = Trainer(model: model, training: training, validation: validation, options: options, output: output, checkpoint: checkpointPath)
+            trainer = Trainer(model: model, training: training, validation: validation, options: options, output: output, checkpoint: checkpointPath, group: group)
         }
         trainer.outputStorage = float16 ? .float16 : .float32
         let bar = ProgressPrinter()
         trainer.log = { bar.log($0) }
         trainer.progress = { bar.show($0) }
-        printError("training \(trainer.model.parameterCount) parameters on \(training.utterances.count) utterances (\(String(format: "%.2f", trainReport.seconds / 3600)) h), validating on \(validation.utterances.count), \(options.workers) worker(s)")
+        note("training \(trainer.model.parameterCount) parameters on \(training.utterances.count) utterances (\(String(format: "%.2f", trainReport.seconds / 3600)) h), validating on \(validation.utterances.count), \(options.workers) worker(s)\(group.size > 1 ? " in each of \(group.size) ranks" : "")")
         let state = try trainer.run()
         bar.finish()
-        if let best = state.history.min(by: { $0.validCER < $1.validCER }) {
+        if leader, let best = state.history.min(by: { $0.validCER < $1.validCER }) {
             try StandardOutput.emit(String(format: "best epoch %d: valid CER %.2f%%, WER %.2f%%, loss %.3f; model in %@\n", best.epoch, best.validCER, best.validWER, best.validLoss, output))
         }
     }

@@ -98,9 +98,10 @@ public final class Trainer {
     }
 
     /// Continues the run saved in `checkpoint` (a file written by a trainer). `workers`, when
-    /// given, replaces the saved worker count (the machine may differ).
+    /// given, replaces the saved worker count (the machine may differ); `epochs`, when given,
+    /// replaces the saved limit, so a finished run can be extended.
     public init(resuming checkpoint: String, training: TrainingCorpus, validation: TrainingCorpus, output: String,
-                workers: Int? = nil, group: TrainingGroup = SingleProcess()) throws {
+                workers: Int? = nil, epochs: Int? = nil, group: TrainingGroup = SingleProcess()) throws {
         let container = try ModelContainer(contentsOf: checkpoint)
         guard let saved = try TrainingCheckpointHeader.trainingState(in: container) else {
             throw ModelLoadError(file: checkpoint, problem: "is a model file, not a training checkpoint (use --init to fine-tune a model)")
@@ -113,6 +114,11 @@ public final class Trainer {
         self.group = group
         state = saved
         if let workers { state.options.workers = workers }
+        if let epochs, epochs != state.options.epochs {
+            state.options.epochs = epochs
+            state.finished = state.epoch >= epochs
+            state.epochsWithoutImprovement = 0
+        }
         optimizer = Adam(parameters: model.network.parameters, options: .init(weightDecay: saved.options.weightDecay))
         replicas = [model.network]
         var first: [[Float]] = [], second: [[Float]] = []
