@@ -8,3 +8,5 @@ static inline MPI_Datatype steno_mpi_float(void) { return MPI_FLOAT; }
 static inline MPI_Datatype steno_mpi_double(void) { return MPI_DOUBLE; }
 static inline MPI_Op steno_mpi_sum(void) { return MPI_SUM; }
 static inline void *steno_mpi_in_place(void) { return MPI_IN_PLACE; }
+static inline MPI_Datatype steno_mpi_int(void) { return MPI_INT; }
+static inline MPI_Datatype steno_mpi_byte(void) { return MPI_BYTE; }

@@ -65,7 +65,7 @@ public struct Evaluator: Sendable {
 }
 
 /// How one utterance scored.
-public struct UtteranceEvaluation: Sendable, Equatable {
+public struct UtteranceEvaluation: Sendable, Equatable, Codable {
     /// The audio file, as the manifest resolved it.
     public var path: String
     /// The normalized reference transcript.

@@ -2,6 +2,7 @@ import ArgumentParser
 import Dispatch
 import Foundation
 import Steno
+import StenoMPI
 
 /// `steno evaluate`: word and character error rates on a labeled manifest.
 struct EvaluateCommand: ParsableCommand {
@@ -21,6 +22,8 @@ struct EvaluateCommand: ParsableCommand {
     var manifest: String
 
     @OptionGroup var decoding: DecodingArguments
+
+    @OptionGroup var sharding: ShardOptions
 
     @Option(name: .customLong("json"), help: ArgumentHelp("Also write the report as JSON to this file.", valueName: "report"))
     var jsonReport: String?
@@ -60,23 +63,47 @@ struct EvaluateCommand: ParsableCommand {
             try finish(Evaluator().score(entries: entries, outcomes: outcomes, processingSeconds: 0), entries: entries)
             return
         }
+        let shard = try sharding.resolved()
+        let mine = ShardOptions.part(Array(entries.indices), index: shard.index, count: shard.count)
+        let part = mine.map { entries[$0] }
         let model = try decoding.loadModel()
-        let pool = RecognizerPool(model: model, options: try decoding.recognizerOptions(), workers: min(decoding.threads, entries.count))
-        printError("evaluating \(entries.count) utterances from \(manifest) on \(pool.workers) thread\(pool.workers == 1 ? "" : "s")…")
+        let pool = RecognizerPool(model: model, options: try decoding.recognizerOptions(), workers: max(1, min(decoding.threads, part.count)))
+        let which = shard.count > 1 ? "part \(shard.index + 1) of \(shard.count) (\(part.count) of \(entries.count) utterances)" : "\(entries.count) utterances"
+        printError("evaluating \(which) from \(manifest) on \(pool.workers) thread\(pool.workers == 1 ? "" : "s")…")
 
+        let progress = FileProgress(total: part.count)
         let started = DispatchTime.now().uptimeNanoseconds
-        let outcomes = pool.transcribe(entries.map { .file($0.audioPath) }) { _, outcome in
+        let outcomes = pool.transcribe(part.map { .file($0.audioPath) }) { _, outcome in
             switch outcome {
-            case .failure(let error): printError("error: \(error)")
-            case .success(let transcript) where transcript.missingSeconds > 0:
-                printError(String(format: "warning: %@: truncated: %.2f s missing; scored what is there", transcript.name, transcript.missingSeconds))
-            case .success: break
+            case .failure(let error):
+                printError("error: \(error)")
+                progress.advance(seconds: 0)
+            case .success(let transcript):
+                if transcript.missingSeconds > 0 {
+                    printError(String(format: "warning: %@: truncated: %.2f s missing; scored what is there", transcript.name, transcript.missingSeconds))
+                }
+                progress.advance(seconds: transcript.duration)
             }
         }
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
 
         let evaluator = Evaluator(normalizer: TextNormalizer(alphabet: model.description.alphabet))
-        try finish(evaluator.score(entries: entries, outcomes: outcomes, processingSeconds: seconds), entries: entries)
+        let report = evaluator.score(entries: part, outcomes: outcomes, processingSeconds: seconds)
+        // Under a launcher the ranks' parts become one report on rank 0, as one process would write it.
+        if shard.fromLauncher, shard.count > 1, let group = try MPIGroup.joinIfLaunched() {
+            let payload = try JSONEncoder().encode(ShardReport(indices: mine, utterances: report.utterances,
+                                                                unknownCharacters: String(report.unknownCharacters), seconds: seconds))
+            guard let parts = group.gatherToFirst([UInt8](payload)) else { return }
+            let decoded = try parts.map { try JSONDecoder().decode(ShardReport.self, from: Data($0)) }
+            var slots = [UtteranceEvaluation?](repeating: nil, count: entries.count)
+            for part in decoded { for (index, utterance) in zip(part.indices, part.utterances) { slots[index] = utterance } }
+            var merged = EvaluationReport(processingSeconds: decoded.map(\.seconds).max() ?? seconds)
+            for utterance in slots.compactMap({ $0 }) { merged.add(utterance) }
+            merged.unknownCharacters = Set(decoded.flatMap(\.unknownCharacters))
+            try finish(merged, entries: entries)
+        } else {
+            try finish(report, entries: part)
+        }
     }
 
     /// Reports `report`: warnings, the files asked for, the summary, and the exit status.
@@ -93,4 +120,13 @@ struct EvaluateCommand: ParsableCommand {
             throw ExitCode.failure
         }
     }
+}
+
+/// One rank's part of a sharded evaluation, sent to rank 0.
+private struct ShardReport: Codable {
+    /// Manifest positions of the utterances.
+    var indices: [Int]
+    var utterances: [UtteranceEvaluation]
+    var unknownCharacters: String
+    var seconds: Double
 }

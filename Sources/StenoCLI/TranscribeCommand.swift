@@ -22,6 +22,8 @@ struct TranscribeCommand: ParsableCommand {
 
     @OptionGroup var decoding: DecodingArguments
 
+    @OptionGroup var sharding: ShardOptions
+
     @Option(help: "Output format.")
     var format: TranscriptFormat = .text
 
@@ -40,18 +42,26 @@ struct TranscribeCommand: ParsableCommand {
     func run() throws {
         BLASThreads.set(1)  // one BLAS thread per worker; the workers are the parallelism
         var failures = 0
-        let (jobs, expansionFailures) = expand(inputs)
+        let (allJobs, expansionFailures) = expand(inputs)
         failures += expansionFailures
+        let shard = try sharding.resolved()
+        let jobs = ShardOptions.part(allJobs, index: shard.index, count: shard.count)
         let targets = try outputDir.map { folder in try outputPaths(for: jobs, in: folder) }
-        if jobs.isEmpty { throw ExitCode.failure }
+        if allJobs.isEmpty { throw ExitCode.failure }
+        if jobs.isEmpty {  // more parts than inputs: nothing for this one
+            if failures > 0 { throw ExitCode.failure }
+            return
+        }
 
         let model = try decoding.loadModel()
         let pool = RecognizerPool(model: model, options: try decoding.recognizerOptions(), workers: min(decoding.threads, jobs.count))
-        let plain = jobs.count == 1 && !jobs[0].fromFolder
+        let plain = allJobs.count == 1 && !allJobs[0].fromFolder
         let format = self.format
         let tally = Tally()
+        let progress = FileProgress(total: jobs.count)
         _ = pool.transcribe(jobs.map(\.source)) { index, outcome in
             let job = jobs[index]
+            if case .success(let transcript) = outcome { progress.advance(seconds: transcript.duration) } else { progress.advance(seconds: 0) }
             switch outcome {
             case .success(let transcript):
                 if transcript.missingSeconds > 0 {

@@ -60,3 +60,19 @@ public struct MPIError: Error, CustomStringConvertible {
     public var message: String
     public var description: String { message }
 }
+
+extension MPIGroup {
+    /// Every rank's `bytes`, in rank order, on rank 0; nil on the other ranks.
+    public func gatherToFirst(_ bytes: [UInt8]) -> [[UInt8]]? {
+        var count = Int32(bytes.count)
+        var counts = [Int32](repeating: 0, count: rank == 0 ? size : 1)
+        MPI_Gather(&count, 1, steno_mpi_int(), &counts, 1, steno_mpi_int(), 0, steno_mpi_comm_world())
+        var offsets = [Int32](repeating: 0, count: counts.count)
+        for i in counts.indices.dropFirst() { offsets[i] = offsets[i - 1] + counts[i - 1] }
+        var all = [UInt8](repeating: 0, count: rank == 0 ? Int(counts.reduce(0, +)) : 1)
+        var mine = bytes.isEmpty ? [0] : bytes
+        MPI_Gatherv(&mine, count, steno_mpi_byte(), &all, &counts, &offsets, steno_mpi_byte(), 0, steno_mpi_comm_world())
+        guard rank == 0 else { return nil }
+        return counts.indices.map { Array(all[Int(offsets[$0])..<Int(offsets[$0] + counts[$0])]) }
+    }
+}

@@ -1,5 +1,6 @@
 import Foundation
 import Steno
+import StenoTraining
 import Testing
 
 /// `mpirun` on the PATH, or nil.
@@ -67,4 +68,51 @@ private struct CheckpointProbe: Decodable {
     }
     struct History: Decodable { var epoch: Int }
     var training: Training?
+}
+
+@Suite("Sharded batch jobs")
+struct ShardingTests {
+    @Test("The launcher's rank and size come from Open MPI, PMI or Slurm variables; a job of one is no job")
+    func launchEnvironment() {
+        #expect(LaunchEnvironment.from(["OMPI_COMM_WORLD_RANK": "1", "OMPI_COMM_WORLD_SIZE": "4"]) == LaunchEnvironment(rank: 1, size: 4))
+        #expect(LaunchEnvironment.from(["PMI_RANK": "0", "PMI_SIZE": "2"]) == LaunchEnvironment(rank: 0, size: 2))
+        #expect(LaunchEnvironment.from(["SLURM_PROCID": "3", "SLURM_NTASKS": "8"]) == LaunchEnvironment(rank: 3, size: 8))
+        #expect(LaunchEnvironment.from(["OMPI_COMM_WORLD_RANK": "0", "OMPI_COMM_WORLD_SIZE": "1"]) == nil)
+        #expect(LaunchEnvironment.from(["SLURM_PROCID": "9", "SLURM_NTASKS": "8"]) == nil)
+        #expect(LaunchEnvironment.from([:]) == nil)
+    }
+
+    @Test("transcribe --shard I/K: the K parts are interleaved, disjoint and together every input; a bad shard is refused")
+    func transcribeShards() throws {
+        let files = ["hello.wav", "digits.wav", "weather.wav", "station.wav", "time.wav"].map { "\(samplesFolder)/\($0)" }
+        var seen: [String] = []
+        for index in 1...3 {
+            let result = try steno(["transcribe", "--no-lm", "--shard", "\(index)/3"] + files)
+            #expect(result.status == 0, "\(result.stderr)")
+            let paths = result.stdout.split(separator: "\n").map { String($0.split(separator: "\t")[0]) }
+            #expect(paths == stride(from: index - 1, to: files.count, by: 3).map { files[$0] })
+            seen += paths
+        }
+        #expect(seen.sorted() == files.sorted())
+        let bad = try steno(["transcribe", "--shard", "4/3"] + files)
+        #expect(bad.status == 64 && bad.stderr.contains("--shard must be I/K"), "\(bad.stderr)")
+    }
+
+    @Test("evaluate under mpirun: the ranks' parts make one report, the same as one process's",
+          .enabled(if: mpirunPath != nil, "mpirun is not installed (Debian: openmpi-bin)"))
+    func evaluateUnderMPI() throws {
+        let scratch = Scratch()
+        let manifest = scratch.file("m.tsv")
+        try ["hello.wav\thello world this is steno", "digits.wav\tone two three four five", "weather.wav\tthe weather is cold and windy today",
+             "station.wav\twhere is the train station", "time.wav\twhat time is it now"].map { "\(samplesFolder)/\($0)\n" }.joined()
+            .write(toFile: manifest, atomically: true, encoding: .utf8)
+        let one = try steno(["evaluate", "--manifest", manifest, "--no-lm", "--details", scratch.file("one.tsv")])
+        #expect(one.status == 0, "\(one.stderr)")
+        let two = try steno(["--allow-run-as-root", "--oversubscribe", "-np", "2", stenoBinary.path,
+                             "evaluate", "--manifest", manifest, "--no-lm", "--details", scratch.file("two.tsv")], executable: URL(fileURLWithPath: mpirunPath!))
+        #expect(two.status == 0, "\(two.stderr)")
+        let summary = { (s: String) in s.split(separator: "\n").filter { $0.hasPrefix("WER") || $0.hasPrefix("CER") || $0.hasPrefix("utterances") } }
+        #expect(summary(one.stdout) == summary(two.stdout) && summary(one.stdout).count == 3, "\(one.stdout)\n---\n\(two.stdout)")
+        #expect(try String(contentsOfFile: scratch.file("one.tsv"), encoding: .utf8) == String(contentsOfFile: scratch.file("two.tsv"), encoding: .utf8))
+    }
 }
