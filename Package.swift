@@ -36,7 +36,7 @@ let package = Package(
             dependencies: ["Steno", "StenoTraining", "StenoMPI", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         // Throughput benchmarks; run on a release build (`swift run -c release steno-bench`).
-        .executableTarget(name: "StenoBench", dependencies: ["Steno"]),
+        .executableTarget(name: "StenoBench", dependencies: ["Steno", "StenoTraining"]),
 
         .testTarget(name: "StenoAudioTests", dependencies: ["StenoAudio"]),
         .testTarget(

@@ -1,43 +1,54 @@
 import Foundation
 import Steno
+import StenoTraining
 
-/// Training and inference speed of the acoustic model the acoustic-model issue names: 3 bidirectional
-/// LSTM layers of 256 units per direction over 80 log-mel bins stacked by 3, 29 classes.
+/// Training and inference speed of the acoustic models: the 3 × 256 BiLSTM of the first default
+/// model and the 4 × 256 of the second, over 80 log-mel bins stacked by 3, 29 classes.
 ///
-/// A training step is forward + CTC + backward + Adam on a batch of 32 utterances of 6–12 s.
+/// A training step is forward + CTC + backward + Adam on a batch of 32 utterances of 6–12 s,
+/// through ``GradientWorkers`` as `steno train` runs it: with 1 worker, then with one worker per
+/// core (each with single-threaded BLAS), so the data-parallel speed-up is measured in one run.
 /// "Model GFLOP/s" counts 3 × the forward pass's multiply-adds × 2 (the usual estimate of
 /// forward + backward) over the real (unpadded) output frames, divided by the step's wall time.
-func runNetworkBenchmark(threads: Int, repeats: Int) {
-    BLASThreads.set(threads)
-    print("Steno network benchmark: \(threads) OpenBLAS thread(s), CTC on \(threads) thread(s), median of \(repeats) steps after one warm-up")
-    for (name, chunk, lookahead) in [("BiLSTM 3×256 (whole utterances)", Int?.none, 0), ("BiLSTM 3×256, latency control 2 + 1 frames (the default)", 2, 1)] {
-        let configuration = NetworkConfiguration(inputSize: 80, classes: 29, stacking: 3, cell: .lstm, layers: 3, hiddenSize: 256,
+/// `tools/pytorch_network_bench.py` runs this and PyTorch's twin of it side by side.
+func runNetworkBenchmark(workers: Int, repeats: Int) {
+    BLASThreads.set(1)
+    print("Steno network benchmark: training with 1 and \(workers) worker(s) of one BLAS thread each, median of \(repeats) steps after one warm-up")
+    let models: [(String, Int, Int?, Int)] = [("BiLSTM 3×256 (whole utterances)", 3, nil, 0), ("BiLSTM 3×256, latency control 2 + 1", 3, 2, 1),
+                                               ("BiLSTM 4×256, latency control 2 + 1", 4, 2, 1)]
+    for (name, layers, chunk, lookahead) in models {
+        let configuration = NetworkConfiguration(inputSize: 80, classes: 29, stacking: 3, cell: .lstm, layers: layers, hiddenSize: 256,
                                                  chunk: chunk, lookahead: lookahead, dropout: 0.1)
         let network = AcousticNetwork<Float>(configuration, seed: 1)
         let optimizer = Adam(parameters: network.parameters)
         var random = SplitMix64(seed: 7)
         let lengths = (0..<32).map { _ in 600 + random.below(601) }
-        let batch = SequenceBatch(sequences: lengths.map { n in (0..<n * 80).map { _ in Float(random.normal()) } }, width: 80)
-        let targets = lengths.map { n in (0..<n / 8).map { _ in 1 + random.below(28) } }
-        let outputFrames = lengths.map { ($0 + 2) / 3 }.reduce(0, +)
-        let step = {
-            let output = network.forward(batch, training: true)
-            let loss = CTC.batchLoss(logits: output.logits, steps: output.steps, lengths: output.lengths, classes: 29,
-                                     targets: targets, scale: 1.0 / 32, threads: threads)
-            network.zeroGradients()
-            network.backward(loss.gradient)
-            optimizer.update(learningRate: 1e-4)
+        let examples = lengths.map { n in
+            TrainingExample(values: (0..<n * 80).map { _ in Float(random.normal()) }, labels: (0..<n / 8).map { _ in 1 + random.below(28) }, name: "")
         }
-        step()
-        let wall = medianSeconds(repeats: repeats, step)
-        let flops = 3 * configuration.flopsPerFrame * Double(outputFrames)
-        print(String(format: "%@: training %.0f input frames/s (%.1f× real time), step %.2f s, model %.1f GFLOP/s",
-                     name, Double(lengths.reduce(0, +)) / wall, Double(lengths.reduce(0, +)) / 100 / wall, wall, flops / wall / 1e9))
+        let outputFrames = lengths.map { ($0 + 2) / 3 }.reduce(0, +)
+        let inputFrames = Double(lengths.reduce(0, +))
+        var rates: [Double] = []
+        for count in Set([1, workers]).sorted() {
+            let pool = GradientWorkers(network: network, count: count)
+            let parts = shares(examples, parts: count)
+            let step = {
+                _ = pool.accumulate(scale: 1.0 / 32, dropoutSeed: { UInt64($0) }, share: { Array(parts[$0]) })
+                optimizer.update(learningRate: 1e-4)
+            }
+            step()
+            let wall = medianSeconds(repeats: repeats, step)
+            let flops = 3 * configuration.flopsPerFrame * Double(outputFrames)
+            rates.append(inputFrames / wall)
+            print(String(format: "%@, %d worker(s): training %.0f input frames/s (%.1f× real time), step %.2f s, model %.1f GFLOP/s",
+                         name, count, inputFrames / wall, inputFrames / 100 / wall, wall, flops / wall / 1e9))
+        }
+        if rates.count == 2 { print(String(format: "%@: %d workers train %.2f× as fast as 1", name, workers, rates[1] / rates[0])) }
 
-        // Inference: one 60 s utterance, forward only, batch 1.
+        // Inference: one 60 s utterance, forward only, batch 1, one thread.
         let minute = SequenceBatch(sequences: [(0..<6_000 * 80).map { _ in Float(random.normal()) }], width: 80)
-        _ = network.forward(minute, training: false)
-        let inference = medianSeconds(repeats: repeats) { _ = network.forward(minute, training: false) }
+        _ = network.infer(minute)
+        let inference = medianSeconds(repeats: repeats) { _ = network.infer(minute) }
         print(String(format: "%@: inference on 60 s, batch 1: %.3f s, %.0f× real time, %.1f GFLOP/s",
                      name, inference, 60 / inference, configuration.flopsPerFrame * 2_000 / inference / 1e9))
     }

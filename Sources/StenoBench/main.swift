@@ -3,7 +3,7 @@ import Steno
 
 // Steno's benchmarks. Run on a release build:
 //   swift run -c release steno-bench frontend [seconds-of-audio] [repeats]
-//   swift run -c release steno-bench network [threads] [repeats]
+//   swift run -c release steno-bench network [workers] [repeats]   (workers: default the number of cores)
 //   swift run -c release steno-bench stream [MODEL AUDIO]
 //   swift run -c release steno-bench formats MANIFEST [--limit N] [-- steno evaluate options]
 // Figures are medians over the repeats; OpenBLAS runs on one thread unless told otherwise.
@@ -26,12 +26,12 @@ if suite == "formats" {
     exit(0)
 }
 if suite == "network" {
-    let threads = arguments.first.flatMap(Int.init) ?? 1
-    runNetworkBenchmark(threads: threads, repeats: arguments.dropFirst().first.flatMap(Int.init) ?? 5)
+    let workers = arguments.first.flatMap(Int.init) ?? ProcessInfo.processInfo.activeProcessorCount
+    runNetworkBenchmark(workers: workers, repeats: arguments.dropFirst().first.flatMap(Int.init) ?? 5)
     exit(0)
 }
 guard suite == "frontend" else {
-    print("usage: steno-bench frontend [seconds] [repeats] | steno-bench network [threads] [repeats] | steno-bench stream [MODEL AUDIO] | steno-bench formats MANIFEST [--limit N] [-- evaluate options]")
+    print("usage: steno-bench frontend [seconds] [repeats] | steno-bench network [workers] [repeats] | steno-bench stream [MODEL AUDIO] | steno-bench formats MANIFEST [--limit N] [-- evaluate options]")
     exit(2)
 }
 BLASThreads.set(1)

@@ -72,8 +72,8 @@ public final class Trainer {
     private let outputPath: String
     private let checkpointPath: String
     private let group: TrainingGroup
-    /// One network per worker; the first is the model's own, the others copy its weights before every batch.
-    private var replicas: [AcousticNetwork<Float>]
+    /// The workers of this process (made when training starts).
+    private var workers: GradientWorkers?
     /// How the best model is stored at the output path (`.float16` halves its size).
     public var outputStorage: ModelContainer.Storage = .float32
     /// Receives one line per event worth logging (epoch results, warnings, checkpoints); rank 0 only.
@@ -94,7 +94,6 @@ public final class Trainer {
         self.group = group
         state = TrainingState(options: options)
         optimizer = Adam(parameters: model.network.parameters, options: .init(weightDecay: options.weightDecay))
-        replicas = [model.network]
     }
 
     /// Continues the run saved in `checkpoint` (a file written by a trainer). `workers`, when
@@ -120,7 +119,6 @@ public final class Trainer {
             state.epochsWithoutImprovement = 0
         }
         optimizer = Adam(parameters: model.network.parameters, options: .init(weightDecay: saved.options.weightDecay))
-        replicas = [model.network]
         var first: [[Float]] = [], second: [[Float]] = []
         for parameter in model.network.parameters {
             guard let m = container.tensor(named: "adam.m." + parameter.name), let v = container.tensor(named: "adam.v." + parameter.name),
@@ -151,10 +149,7 @@ public final class Trainer {
         if isLeader { try checkWritable(outputPath) }
         try saveCheckpoint()
         validation = try validation.withFeatures(model.description.features, threads: options.workers)
-        while replicas.count < options.workers {
-            let replica = AcousticNetwork<Float>(model.description.network, seed: 0)
-            replicas.append(replica)
-        }
+        workers = GradientWorkers(network: model.network, count: options.workers)
         while !state.finished && state.epoch < options.epochs {
             try runEpoch()
         }
@@ -233,72 +228,37 @@ public final class Trainer {
 
     private func framesIn(_ batch: [Int]) -> Int { batch.reduce(0) { $0 + training.utterances[$1].frameCount(shift: frameShift) } }
 
-    /// What one worker did with its share of a batch.
-    private struct ShareResult {
-        var losses: [Double] = []
-        var skipped: [(String, CTC.Failure)] = []
-        var frames = 0
-        var augmentation = AugmentationReport()
-    }
-
     /// One update; returns the input frames this process ran.
     private func trainBatch(_ indices: [Int], index: Int) -> Int {
-        let workers = replicas.count
-        let all = shares(indices, parts: group.size * workers)
-        let mine = Array(all[group.rank * workers..<(group.rank + 1) * workers])
-        let parameters = model.network.parameters
-        for replica in replicas.dropFirst() {
-            for (source, target) in zip(parameters, replica.parameters) { target.values = source.values }
-        }
+        guard let workers else { return 0 }
+        let all = shares(indices, parts: group.size * workers.count)
+        let mine = Array(all[group.rank * workers.count..<(group.rank + 1) * workers.count])
         let examples = TrainingExamples(features: model.description.features, normalization: model.description.normalization, options: options)
-        let inputSize = model.description.network.inputSize, classes = model.description.network.classes
-        let scale = 1 / Double(indices.count)
-        let (epoch, seed) = (state.epoch, options.seed)
-        let results = Slots<ShareResult>(count: workers)
-        let work = { [training, replicas, group] (worker: Int) in
-            let network = replicas[worker]
-            network.zeroGradients()
-            var result = ShareResult()
-            let share = mine[worker]
-            guard !share.isEmpty else { return results.set(worker, result) }
-            var dropout = SplitMix64(seed: seed ^ (UInt64(epoch) << 40) ^ (UInt64(index) << 16) ^ UInt64(group.rank * workers + worker))
-            network.dropoutRandom = SplitMix64(seed: dropout.next())
-            var sequences: [[Float]] = [], targets: [[Int]] = []
-            for utterance in share {
-                var random = TrainingExamples.random(seed: seed, epoch: epoch, utterance: utterance)
-                let (values, labels) = examples.make(training.utterances[utterance], random: &random, report: &result.augmentation)
-                result.frames += values.count / inputSize
-                sequences.append(values)
-                targets.append(labels)
-            }
-            let batch = SequenceBatch(sequences: sequences, width: inputSize)
-            let output = network.forward(batch, training: true)
-            let loss = CTC.batchLoss(logits: output.logits, steps: output.steps, lengths: output.lengths, classes: classes,
-                                     targets: targets, scale: scale, threads: 1)
-            for (skipped, reason) in loss.skipped { result.skipped.append((training.utterances[share[share.startIndex + skipped]].path, reason)) }
-            result.losses = loss.losses.compactMap { $0 }
-            if !result.losses.isEmpty { network.backward(loss.gradient) }
-            results.set(worker, result)
-        }
-        runWorkers(workers, work)
-
-        // Sum in a fixed order: workers in order here, then processes.
-        var frames = 0, lossSum = 0.0, lossCount = 0, finite = true
-        for worker in 0..<workers {
-            let result = results.get(worker)!
-            frames += result.frames
-            lossSum += result.losses.reduce(0, +)
-            lossCount += result.losses.count
-            finite = finite && result.losses.allSatisfy(\.isFinite)
-            augmentation += result.augmentation
-            if isLeader { for (path, reason) in result.skipped { log("warning: skipping \(path): \(reason)") } }
-            guard worker > 0 else { continue }
-            for (target, source) in zip(parameters, replicas[worker].parameters) {
-                target.gradient.withUnsafeMutableBufferPointer { t in
-                    source.gradient.withUnsafeBufferPointer { s in for i in t.indices { t[i] += s[i] } }
+        let (epoch, seed, rank, count) = (state.epoch, options.seed, group.rank, workers.count)
+        let reports = Slots<AugmentationReport>(count: count)
+        let outcomes = workers.accumulate(
+            scale: 1 / Double(indices.count),
+            dropoutSeed: { worker in seed ^ (UInt64(epoch) << 40) ^ (UInt64(index) << 16) ^ UInt64(rank * count + worker) },
+            share: { [training] worker in
+                var report = AugmentationReport()
+                defer { reports.set(worker, report) }
+                return mine[worker].map { utterance in
+                    var random = TrainingExamples.random(seed: seed, epoch: epoch, utterance: utterance)
+                    let example = examples.make(training.utterances[utterance], random: &random, report: &report)
+                    return TrainingExample(values: example.values, labels: example.labels, name: training.utterances[utterance].path)
                 }
-            }
+            })
+        let parameters = model.network.parameters
+        var frames = 0, lossSum = 0.0, lossCount = 0, finite = true
+        for (worker, outcome) in outcomes.enumerated() {
+            frames += outcome.frames
+            lossSum += outcome.losses.reduce(0, +)
+            lossCount += outcome.losses.count
+            finite = finite && outcome.losses.allSatisfy(\.isFinite)
+            if let report = reports.get(worker) { augmentation += report }
+            if isLeader { for (name, reason) in outcome.skipped { log("warning: skipping \(name): \(reason)") } }
         }
+        // Then over processes.
         if group.size > 1 {
             var flat = parameters.flatMap(\.gradient)
             group.sum(&flat)

@@ -24,7 +24,7 @@ public final class SingleProcess: TrainingGroup {
 }
 
 /// `items` cut into `parts` contiguous shares whose sizes differ by at most one (earlier ones larger).
-func shares<T>(_ items: [T], parts: Int) -> [ArraySlice<T>] {
+public func shares<T>(_ items: [T], parts: Int) -> [ArraySlice<T>] {
     let base = items.count / parts, extra = items.count % parts
     var start = 0
     return (0..<parts).map { part in

@@ -21,7 +21,7 @@ struct TrainCommandTests {
             "train", "--train", manifest, "--valid", manifest, "--output", model,
             "--layers", "2", "--hidden", "64", "--stacking", "4", "--chunk", "4", "--lookahead", "2", "--dropout", "0",
             "--batch-size", "2", "--epochs", "140", "--warmup", "0", "--decay", "1", "--learning-rate", "1e-2",
-            "--no-spec-augment", "--patience", "140", "--checkpoint-every", "1000",
+            "--no-spec-augment", "--no-channel-augmentation", "--patience", "140", "--checkpoint-every", "1000",
         ])
         #expect(result.status == 0, "\(result.stderr.suffix(2_000))")
         #expect(result.stdout.contains("valid CER 0.00%, WER 0.00%"), "\(result.stdout)")
