@@ -263,6 +263,7 @@ struct TrainCommand: ParsableCommand {
         let trainer: Trainer
         if let resume {
             trainer = try Trainer(resuming: resume, training: training, validation: validation, output: output, workers: options.workers, epochs: epochs, group: group)
+            if trainer.restartedOptimizer { note("note: \(resume) holds no optimizer moments (a weights-only checkpoint); Adam starts them afresh") }
             note("resuming \(resume): epoch \(trainer.state.epoch + 1), batch \(trainer.state.nextBatch + 1), update \(trainer.state.step)")
         } else {
             if initialModel == nil { model.description.normalization = try training.statistics(model.description.features, threads: options.workers) }

@@ -119,6 +119,13 @@ public final class Trainer {
             state.epochsWithoutImprovement = 0
         }
         optimizer = Adam(parameters: model.network.parameters, options: .init(weightDecay: saved.options.weightDecay))
+        // A weights-only checkpoint (``TrainingCheckpoint/weightsOnly(_:)``) has no moments:
+        // Adam starts its moments afresh, with fresh bias correction; the schedule keeps its step.
+        let names = model.network.parameters.map(\.name)
+        if names.allSatisfy({ container.tensor(named: "adam.m." + $0) == nil && container.tensor(named: "adam.v." + $0) == nil }) {
+            restartedOptimizer = true
+            return
+        }
         var first: [[Float]] = [], second: [[Float]] = []
         for parameter in model.network.parameters {
             guard let m = container.tensor(named: "adam.m." + parameter.name), let v = container.tensor(named: "adam.v." + parameter.name),
@@ -130,6 +137,9 @@ public final class Trainer {
         }
         optimizer.restore(step: saved.step, firstMoments: first, secondMoments: second)
     }
+
+    /// True when the checkpoint resumed from held weights and state but no optimizer moments.
+    public private(set) var restartedOptimizer = false
 
     private var options: TrainingOptions { state.options }
     private var isLeader: Bool { group.rank == 0 }

@@ -18,3 +18,23 @@ public struct TrainingCheckpointHeader: Codable, Sendable {
         try container.decodeMetadata(TrainingCheckpointHeader.self).training
     }
 }
+
+/// Training checkpoints as files.
+public enum TrainingCheckpoint {
+    /// The checkpoint at `path` without its optimizer moments: weights (float32) and training
+    /// state only, a third of the size. `steno train --resume` continues from it with Adam's moments
+    /// started afresh; it is what a repository keeps so a long run can go on from a fresh clone.
+    public static func weightsOnly(_ path: String) throws -> ModelContainer {
+        let container = try ModelContainer(contentsOf: path)
+        guard try trainingState(in: container) != nil else {
+            throw ModelLoadError(file: path, problem: "is a model file, not a training checkpoint")
+        }
+        let header = try container.decodeMetadata(TrainingCheckpointHeader.self)
+        let model = try AcousticModel(container: container, name: path)
+        return try model.container(header: header)
+    }
+
+    private static func trainingState(in container: ModelContainer) throws -> TrainingState? {
+        try TrainingCheckpointHeader.trainingState(in: container)
+    }
+}

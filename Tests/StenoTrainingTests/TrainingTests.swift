@@ -82,6 +82,26 @@ struct TrainingTests {
         }
     }
 
+    @Test("A weights-only checkpoint is a third of the size, keeps weights and state, and resumes with fresh optimizer moments")
+    func weightsOnlyCheckpoint() throws {
+        let scratch = Scratch()
+        var (model, corpus, options) = try smallSetup(scratch.path)
+        options.epochs = 1
+        let trainer = Trainer(model: model, training: corpus, validation: corpus, options: options,
+                              output: scratch.file("m.steno"), checkpoint: scratch.file("m.checkpoint"))
+        _ = try trainer.run()
+        try TrainingCheckpoint.weightsOnly(scratch.file("m.checkpoint")).write(to: scratch.file("w.checkpoint"))
+        let size = { (name: String) in try FileManager.default.attributesOfItem(atPath: scratch.file(name))[.size] as! Int }
+        #expect(try Double(size("w.checkpoint")) < 0.4 * Double(size("m.checkpoint")))
+        #expect(try AcousticModel(contentsOf: scratch.file("w.checkpoint")).network.parameters.map(\.values) == model.network.parameters.map(\.values))
+        let resumed = try Trainer(resuming: scratch.file("w.checkpoint"), training: corpus, validation: corpus, output: scratch.file("r.steno"), epochs: 2)
+        #expect(resumed.restartedOptimizer)
+        #expect(resumed.state.epoch == 1 && resumed.state.step == trainer.state.step)
+        let state = try resumed.run()
+        #expect(state.history.count == 2 && state.step == 2 * trainer.state.step)
+        #expect(throws: ModelLoadError.self) { try TrainingCheckpoint.weightsOnly(scratch.file("m.steno")) }
+    }
+
     @Test("A batch whose loss is not finite is skipped and never reaches the weights")
     func nonFiniteBatch() throws {
         let scratch = Scratch()
