@@ -239,41 +239,6 @@ struct WAVHeaderFields {
     }
 }
 
-/// Bytes in memory seen by libsndfile as a seekable file.
-private final class MemoryStream {
-    let bytes: [UInt8]
-    var position: sf_count_t = 0
-
-    init(bytes: [UInt8]) { self.bytes = bytes }
-
-    static func from(_ pointer: UnsafeMutableRawPointer?) -> MemoryStream {
-        Unmanaged<MemoryStream>.fromOpaque(pointer!).takeUnretainedValue()
-    }
-
-    var length: sf_count_t { sf_count_t(bytes.count) }
-
-    func seek(_ offset: sf_count_t, whence: Int32) -> sf_count_t {
-        let base: sf_count_t = switch whence {
-        case SEEK_CUR: position
-        case SEEK_END: length
-        default: 0
-        }
-        position = min(max(base + offset, 0), length)
-        return position
-    }
-
-    func read(into destination: UnsafeMutableRawPointer?, count: sf_count_t) -> sf_count_t {
-        guard let destination, count > 0 else { return 0 }
-        let available = min(count, length - position)
-        guard available > 0 else { return 0 }
-        bytes.withUnsafeBytes { source in
-            destination.copyMemory(from: source.baseAddress! + Int(position), byteCount: Int(available))
-        }
-        position += available
-        return available
-    }
-}
-
 /// Audio file formats Steno can write (for tests, tools and exported audio).
 public enum AudioFileFormat: String, CaseIterable, Sendable {
     case wavUnsigned8 = "wav-u8", wav16 = "wav-16", wav24 = "wav-24", wav32 = "wav-32", wavFloat = "wav-float"
@@ -348,13 +313,13 @@ public enum AudioFileWriter {
         guard channels > 0, samples.count % channels == 0, sf_format_check(&info) != 0 else {
             throw AudioError(file: name, kind: .writeFailed("\(format.rawValue) cannot hold \(channels) channel(s) at \(sampleRate) Hz"))
         }
-        let stream = GrowingMemoryStream()
+        let stream = MemoryStream()
         var io = SF_VIRTUAL_IO(
-            get_filelen: { GrowingMemoryStream.from($0).length },
-            seek: { offset, whence, user in GrowingMemoryStream.from(user).seek(offset, whence: whence) },
-            read: { destination, count, user in GrowingMemoryStream.from(user).read(into: destination, count: count) },
-            write: { source, count, user in GrowingMemoryStream.from(user).write(source, count: count) },
-            tell: { GrowingMemoryStream.from($0).position }
+            get_filelen: { MemoryStream.from($0).length },
+            seek: { offset, whence, user in MemoryStream.from(user).seek(offset, whence: whence) },
+            read: { destination, count, user in MemoryStream.from(user).read(into: destination, count: count) },
+            write: { source, count, user in MemoryStream.from(user).write(source, count: count) },
+            tell: { MemoryStream.from($0).position }
         )
         let user = Unmanaged.passUnretained(stream).toOpaque()
         guard let handle = sf_open_virtual(&io, Int32(SFM_WRITE), &info, user) else {
@@ -373,13 +338,16 @@ public enum AudioFileWriter {
     }
 }
 
-/// A file in memory that libsndfile writes (and may read back and rewrite, as encoders patch headers).
-private final class GrowingMemoryStream {
-    var bytes: [UInt8] = []
+/// Bytes in memory seen by libsndfile as a seekable file, which it reads, or writes (and may read
+/// back and rewrite, as encoders patch headers).
+private final class MemoryStream {
+    var bytes: [UInt8]
     var position: sf_count_t = 0
 
-    static func from(_ pointer: UnsafeMutableRawPointer?) -> GrowingMemoryStream {
-        Unmanaged<GrowingMemoryStream>.fromOpaque(pointer!).takeUnretainedValue()
+    init(bytes: [UInt8] = []) { self.bytes = bytes }
+
+    static func from(_ pointer: UnsafeMutableRawPointer?) -> MemoryStream {
+        Unmanaged<MemoryStream>.fromOpaque(pointer!).takeUnretainedValue()
     }
 
     var length: sf_count_t { sf_count_t(bytes.count) }
