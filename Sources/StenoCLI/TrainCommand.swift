@@ -146,6 +146,9 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Leave out utterances longer than this, in seconds.")
     var maxSeconds: Double = 30
 
+    @Flag(inversion: .prefixedNo, help: "Keep the decoded training audio in memory (about 230 MB an hour); without it, each file is decoded again when its batch needs it. Off under mpirun, where each rank reads only its shares of every batch.")
+    var audioInMemory = true
+
     @Flag(help: "Store the output model in float16 (half the size).")
     var float16 = false
 
@@ -251,7 +254,7 @@ struct TrainCommand: ParsableCommand {
         note("decoding \(trainList.map(\.entries.count).reduce(0, +)) training and \(validList.entries.count) validation utterances…")
         let (training, trainReport) = TrainingCorpus.prepare(
             manifests: trainList, features: model.description.features, alphabet: model.description.alphabet,
-            keep: .samples, maximumSeconds: options.maximumSeconds, threads: options.workers)
+            keep: audioInMemory && group.size == 1 ? .samples : .paths, maximumSeconds: options.maximumSeconds, threads: options.workers)
         if leader { report(trainReport, name: "training") }
         let (validation, validReport) = TrainingCorpus.prepare(
             manifests: [validList], features: model.description.features, alphabet: model.description.alphabet,

@@ -202,6 +202,7 @@ public final class Trainer {
                        record.epoch, a.seconds, trainingSeconds * Double(options.workers), 100 * a.seconds / max(1e-9, trainingSeconds * Double(options.workers)),
                        a.utterances, a.noisy, a.reverberated, a.padded, a.bandLimited, a.coded,
                        a.failedCodecs > 0 ? " (\(a.failedCodecs) codec failures)" : "", a.backgroundOnly))
+            if a.unreadable > 0 { log("warning: \(a.unreadable) training files could not be decoded again this epoch; they trained as silence") }
             log(String(format: "epoch %d: train loss %.3f, train CER %.2f%%, valid loss %.3f, valid CER %.2f%%, WER %.2f%% (%.0f s)",
                        record.epoch, record.trainLoss, fit.cer, record.validLoss, record.validCER, record.validWER, record.seconds))
         }

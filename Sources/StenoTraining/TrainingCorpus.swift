@@ -10,15 +10,25 @@ public struct PreparedUtterance: Sendable {
     /// Label indices of `text` in the alphabet.
     public var labels: [Int]
     /// Mono samples at the features' rate, kept for training so every epoch can hear another
-    /// version (speed, room, channel, noise); empty in a corpus prepared with features only.
+    /// version (speed, room, channel, noise); empty in a corpus prepared with features only, or
+    /// with ``TrainingCorpus/Keep/paths`` (then the file is decoded when a batch needs it).
     public var samples: [Float]
+    /// The length of the audio in samples at the features' rate (from the header when the samples
+    /// are not kept).
+    public var sampleCount = 0
     /// The clean features `[frames, dimension]` (not yet normalized): computed at preparation for
     /// validation corpora, and on demand (``TrainingCorpus/withFeatures(_:threads:)``) for training ones.
     public var features: FeatureMatrix?
 
     /// Input frames of the clean audio (before stacking), from the features or the sample count.
     public func frameCount(shift: Int) -> Int {
-        features?.frameCount ?? samples.count / max(1, shift)
+        features?.frameCount ?? max(samples.count, sampleCount) / max(1, shift)
+    }
+
+    /// The waveform at `rate` Hz: the kept samples, or the file decoded now.
+    func waveform(rate: Int) throws -> [Float] {
+        if !samples.isEmpty || sampleCount == 0 { return samples }
+        return try AudioDecoder.decode(.file(path), sampleRate: rate).samples
     }
 }
 
@@ -51,6 +61,10 @@ public struct TrainingCorpus: Sendable {
         case samples
         /// The clean features only, for validation.
         case features
+        /// Only the path and the length (from the header): the audio is decoded again whenever a
+        /// batch needs it, so a process holds no more than its batches (for corpora larger than
+        /// memory, and for MPI ranks, which each read only their shares of every batch).
+        case paths
     }
 
     /// Prepares every entry of `manifests`.
@@ -75,17 +89,22 @@ public struct TrainingCorpus: Sendable {
                 return
             }
             do {
-                let audio = try AudioDecoder.decode(.file(entry.audioPath), sampleRate: rate)
-                guard audio.duration <= maximumSeconds else {
+                var utterance = PreparedUtterance(path: entry.audioPath, text: normalized.text, labels: labels, samples: [], features: nil)
+                let duration: Double
+                if keep == .paths {
+                    let info = try AudioDecoder.info(.file(entry.audioPath))
+                    duration = info.duration
+                    utterance.sampleCount = Int((info.duration * Double(rate)).rounded())
+                } else {
+                    let audio = try AudioDecoder.decode(.file(entry.audioPath), sampleRate: rate)
+                    duration = audio.duration
+                    if keep == .samples { utterance.samples = audio.samples } else { utterance.features = try FeatureExtractor(options: features).compute(audio.samples) }
+                }
+                guard duration <= maximumSeconds else {
                     slots.set(index, .tooLong(entry.audioPath))
                     return
                 }
-                var utterance = PreparedUtterance(path: entry.audioPath, text: normalized.text, labels: labels, samples: [], features: nil)
-                switch keep {
-                case .samples: utterance.samples = audio.samples
-                case .features: utterance.features = try FeatureExtractor(options: features).compute(audio.samples)
-                }
-                slots.set(index, .prepared(utterance, audio.duration))
+                slots.set(index, .prepared(utterance, duration))
             } catch {
                 slots.set(index, .unreadable("\(error)"))
             }
@@ -119,7 +138,8 @@ public struct TrainingCorpus: Sendable {
         let results = Slots<Result<FeatureMatrix, Error>>(count: utterances.count)
         let work: @Sendable (Int) -> Void = { [utterances] index in
             guard utterances[index].features == nil else { return }
-            results.set(index, Result { try FeatureExtractor(options: options).compute(utterances[index].samples) })
+            let rate = Int(options.frame.sampleRate)
+            results.set(index, Result { try FeatureExtractor(options: options).compute(utterances[index].waveform(rate: rate)) })
         }
         if threads > 1 { DispatchQueue.concurrentPerform(iterations: utterances.count, execute: work) } else { for i in utterances.indices { work(i) } }
         for index in utterances.indices {

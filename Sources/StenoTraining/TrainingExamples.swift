@@ -15,7 +15,10 @@ struct TrainingExamples: Sendable {
         defer { report.seconds += Date().timeIntervalSince(started) }
         report.utterances += 1
         let rate = Int(features.frame.sampleRate)
-        var samples = utterance.samples
+        // A file that fails now (it decoded when the corpus was prepared) trains as silence, which
+        // CTC then skips for being shorter than its labels; the report counts it.
+        var samples = (try? utterance.waveform(rate: rate)) ?? []
+        if samples.isEmpty && utterance.sampleCount > 0 { report.unreadable += 1 }
         var labels = utterance.labels
         if let channel = options.channel, random.uniform() < channel.backgroundOnlyProbability {
             samples = Background.make(rate: rate, random: &random)

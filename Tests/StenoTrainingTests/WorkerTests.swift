@@ -6,8 +6,15 @@ import Testing
 @Suite("Data-parallel workers")
 struct WorkerTests {
     /// Trains `steps` updates with `workers` workers from the same start, augmentation on, dropout off.
-    func weights(workers: Int, folder: String) throws -> [[Float]] {
+    func weights(workers: Int, folder: String, keep: TrainingCorpus.Keep = .samples) throws -> [[Float]] {
         var (model, corpus, options) = try smallSetup(folder)
+        if keep == .paths {
+            let manifest = Manifest(path: folder + "/manifest.tsv", entries: corpus.utterances.enumerated().map {
+                ManifestEntry(audioPath: $0.element.path, transcript: $0.element.text, line: $0.offset + 1)
+            })
+            corpus = TrainingCorpus.prepare(manifests: [manifest], features: model.description.features, alphabet: .english, keep: .paths).0
+            #expect(corpus.utterances.allSatisfy { $0.samples.isEmpty && $0.sampleCount > 0 })
+        }
         let network = NetworkConfiguration(inputSize: 16, classes: Alphabet.english.classCount, stacking: 2, layers: 2, hiddenSize: 12, chunk: 3, lookahead: 1, dropout: 0)
         model = AcousticModel(ModelDescription(alphabet: .english, features: model.description.features, network: network,
                                                normalization: model.description.normalization), seed: 5)
@@ -42,6 +49,14 @@ struct WorkerTests {
         let start = AcousticModel(ModelDescription(alphabet: .english, features: .fbank(bins: 16),
                                                    network: NetworkConfiguration(inputSize: 16, classes: Alphabet.english.classCount, stacking: 2, layers: 2, hiddenSize: 12, chunk: 3, lookahead: 1, dropout: 0)), seed: 5)
         #expect(start.network.parameters.map(\.values) != one)
+    }
+
+    @Test("Decoding files when their batch needs them trains the weights of keeping them in memory")
+    func pathsMatchSamples() throws {
+        let scratch = Scratch()
+        let inMemory = try weights(workers: 2, folder: scratch.path)
+        let fromFiles = try weights(workers: 2, folder: scratch.path, keep: .paths)
+        #expect(inMemory == fromFiles)
     }
 
     @Test("A batch is cut into shares whose sizes differ by at most one, in order")
