@@ -93,7 +93,9 @@ final class VoskSession {
         guard !ended else { throw VoskProtocolError(.policyViolation, "audio after eof") }
         let samples = try decode(bytes)
         var finals: [StreamResult] = []
-        if let stream = try startedStream(), !samples.isEmpty {
+        // No stream before the first samples: until 12 bytes have come, they may still be a WAV header
+        // that changes the rate.
+        if !samples.isEmpty, let stream = try startedStream() {
             let events: [StreamEvent]
             do {
                 events = try stream.accept(samples)
