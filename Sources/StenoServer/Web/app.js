@@ -109,7 +109,7 @@ async function stop() {
     node.port.postMessage('flush');
     setTimeout(resolve, 500);
   });
-  capture.source.disconnect();
+  if (capture) capture.source.disconnect();
   if (socket.readyState === WebSocket.OPEN) socket.send('{"eof" : 1}');
   setStatus('finishing…');
 }
