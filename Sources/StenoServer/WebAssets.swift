@@ -24,14 +24,23 @@ struct WebAssets: Sendable {
         "pcm-worklet.js": "text/javascript; charset=utf-8",
     ]
 
-    /// Reads the files from the module's resources.
-    /// - Throws: ``WebAssetError`` when one is missing (a broken installation).
+    /// The folders searched for the files, in order: the resource bundle SwiftPM puts beside any
+    /// executable linking this module (`Steno_StenoServer.resources/Web`), then the package's sources.
+    /// Unlike `Bundle.module`, a missing bundle is an error to report, never a crash.
+    static var folders: [String] {
+        let executable = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
+        let beside = executable.deletingLastPathComponent().appendingPathComponent("Steno_StenoServer.resources/Web").path
+        let source = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Web").path
+        return beside == source ? [beside] : [beside, source]
+    }
+
+    /// Reads the files.
+    /// - Throws: ``WebAssetError`` when one is missing (the resource folder was not copied with the executable).
     static func load() throws -> WebAssets {
         var files: [String: Asset] = [:]
         for (name, type) in names {
-            guard let url = Bundle.module.url(forResource: name, withExtension: nil, subdirectory: "Web"),
-                  let data = try? Data(contentsOf: url) else {
-                throw WebAssetError(name: name)
+            guard let data = folders.lazy.compactMap({ FileManager.default.contents(atPath: $0 + "/" + name) }).first else {
+                throw WebAssetError(name: name, searched: folders)
             }
             let asset = Asset(bytes: ByteBuffer(bytes: data), contentType: type)
             files["/" + name] = asset
@@ -41,11 +50,14 @@ struct WebAssets: Sendable {
     }
 }
 
-/// A file of the web page is missing from the installation.
+/// A file of the web page is missing: the resource folder was not copied with the executable.
 public struct WebAssetError: Error, CustomStringConvertible {
     /// The missing file's name.
     public var name: String
+    /// The folders searched.
+    public var searched: [String]
     public var description: String {
-        "the web page's \(name) is missing from the StenoServer resources (Steno_StenoServer.resources beside the executable); reinstall steno"
+        "the web page's \(name) was not found (looked in \(searched.joined(separator: " and "))); "
+            + "copy the Steno_StenoServer.resources folder beside the executable"
     }
 }

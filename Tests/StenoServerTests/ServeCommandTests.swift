@@ -74,20 +74,23 @@ struct ServeCommandTests {
         let port = try await server.waitUntilListening()
 
         // steno stream on the same bytes, run while the server is up.
-        let stream = Process()
-        stream.executableURL = stenoBinary
-        stream.arguments = ["stream"]
-        let input = Pipe(), output = Pipe()
-        stream.standardInput = input
-        stream.standardOutput = output
-        stream.standardError = FileHandle.nullDevice
-        try stream.run()
-        try input.fileHandleForWriting.write(contentsOf: Data(pcm))
-        try input.fileHandleForWriting.close()
-        let streamed = String(decoding: try output.fileHandleForReading.readToEnd() ?? Data(), as: UTF8.self)
-        stream.waitUntilExit()
+        let (status, streamed) = try await offThread { () throws -> (Int32, String) in
+            let stream = Process()
+            stream.executableURL = stenoBinary
+            stream.arguments = ["stream"]
+            let input = Pipe(), output = Pipe()
+            stream.standardInput = input
+            stream.standardOutput = output
+            stream.standardError = FileHandle.nullDevice
+            try stream.run()
+            try input.fileHandleForWriting.write(contentsOf: Data(pcm))
+            try input.fileHandleForWriting.close()
+            let streamed = String(decoding: try output.fileHandleForReading.readToEnd() ?? Data(), as: UTF8.self)
+            stream.waitUntilExit()
+            return (stream.terminationStatus, streamed)
+        }
         let lines = streamed.split(separator: "\n").map(String.init)
-        #expect(stream.terminationStatus == 0)
+        #expect(status == 0)
         #expect(lines.count == 2, "\(streamed)")
 
         let (_, finals, close) = try await TestAudio.converse(port: port, pcm: pcm, chunkBytes: 8_000)

@@ -104,7 +104,7 @@ struct ServerTests {
                     // themselves (after the 101 response, an unmasked close frame: 0x88, length, code, reason).
                     let handshake = "GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
                         + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"
-                    let bytes = try rawExchange(port: port, request: handshake, seconds: 8)
+                    let bytes = try await offThread { try rawExchange(port: port, request: handshake, seconds: 60) }
                     let text = String(decoding: bytes, as: UTF8.self)
                     #expect(text.hasPrefix("HTTP/1.1 101"), "\(text)")
                     let headerEnd = try #require(text.utf8.count >= 4 ? bytes.indices.first { bytes[$0...].starts(with: Array("\r\n\r\n".utf8)) } : nil)
@@ -143,7 +143,7 @@ struct ServerTests {
                     #expect(!reason.isEmpty || code == 1009 || code == 1002, "\(fault): a close reason")
                 }
                 // The session is gone from the server, and the healthy one goes on to the right text.
-                for _ in 0..<200 where server.openSessions > 1 { try await Task.sleep(for: .milliseconds(10)) }
+                for _ in 0..<3000 where server.openSessions > 1 { try await Task.sleep(for: .milliseconds(10)) }
                 #expect(server.openSessions == 1, "\(fault)")
                 try await healthy.send(binary: pcm.dropFirst(16_000))
                 _ = try await healthy.receive()
@@ -237,7 +237,7 @@ struct ServerTests {
                     return
                 }
             }
-            for _ in 0..<100 where server.openSessions > 0 { try await Task.sleep(for: .milliseconds(10)) }
+            for _ in 0..<3000 where server.openSessions > 0 { try await Task.sleep(for: .milliseconds(10)) }
             #expect(server.openSessions == 0)
         }
     }

@@ -241,10 +241,26 @@ func rawExchange(port: Int, request: String, seconds: Int = 10) throws -> [UInt8
     guard send(fd, bytes, bytes.count, 0) == bytes.count else { throw TestError("send() failed") }
     var received: [UInt8] = []
     var buffer = [UInt8](repeating: 0, count: 4096)
-    while true {
+    while !holdsResponseAndFrame(received) {
         let count = recv(fd, &buffer, buffer.count, 0)
         if count <= 0 { break }
         received += buffer[0..<count]
     }
     return received
+}
+
+/// Whether `bytes` hold an HTTP response head and then one whole short server frame.
+private func holdsResponseAndFrame(_ bytes: [UInt8]) -> Bool {
+    guard let end = bytes.indices.first(where: { bytes[$0...].starts(with: Array("\r\n\r\n".utf8)) }) else { return false }
+    let frame = bytes[(end + 4)...]
+    guard frame.count >= 2 else { return false }
+    return frame.count >= 2 + Int(frame[frame.startIndex + 1] & 0x7F)
+}
+
+/// Runs blocking work (a socket read, a child process) on a thread of its own, so that it does not
+/// hold one of the few threads Swift's concurrency (and so the server under test) runs on.
+func offThread<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+    try await withCheckedThrowingContinuation { continuation in
+        Thread.detachNewThread { continuation.resume(with: Result { try body() }) }
+    }
 }
