@@ -114,7 +114,10 @@ struct ServeCommand: ParsableCommand {
             finished.signal()
         }
         finished.wait()
-        if let error = outcome.error {
+        if let error = outcome.error as? ListenError {
+            printError("error: cannot serve on \(error.address): \(error.reason)\(error.reason.contains("in use") ? " (another server? choose another --port)" : "")")
+            throw ExitCode.failure
+        } else if let error = outcome.error {
             printError("error: cannot serve on \(host):\(port): \(error)")
             throw ExitCode.failure
         }

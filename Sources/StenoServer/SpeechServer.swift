@@ -81,8 +81,13 @@ public final class SpeechServer: Sendable {
         )
         let group = ServiceGroup(configuration: .init(services: [application], gracefulShutdownSignals: [], logger: logger))
         try await withThrowingTaskGroup(of: Bool.self) { tasks in
-            tasks.addTask {
-                try await group.run()
+            tasks.addTask { [configuration] in
+                do {
+                    try await group.run()
+                } catch let error as IOError {
+                    // bind() and friends: the system's words, not NIO's call site.
+                    throw ListenError(address: "\(configuration.host):\(configuration.port)", reason: String(cString: strerror(error.errnoCode)))
+                }
                 return true
             }
             tasks.addTask { [self] in
@@ -260,6 +265,15 @@ public final class SpeechServer: Sendable {
         }
         return result
     }
+}
+
+/// The server could not listen: the address is in use, or not one of this machine's.
+public struct ListenError: Error, CustomStringConvertible {
+    /// `host:port` as configured.
+    public var address: String
+    /// The system's reason.
+    public var reason: String
+    public var description: String { "\(address): \(reason)" }
 }
 
 /// A session handed between the reading task and the one that closes; they never run at once.
