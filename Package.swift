@@ -10,6 +10,13 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        // `steno serve` (StenoServer): HTTP and WebSocket server; its tests drive SwiftNIO's WebSocket client.
+        // Hummingbird's default traits (swift-configuration support, full Foundation) are not needed.
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1", traits: []),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-websocket", from: "2.8.1"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: [
         // Audio in: decode with libsndfile, mix to mono, resample with libsamplerate.
@@ -30,10 +37,25 @@ let package = Package(
         .target(name: "StenoTraining", dependencies: ["Steno"]),
         // Training over many machines: the ranks of an MPI job as a training group (only the tool links MPI).
         .target(name: "StenoMPI", dependencies: ["StenoTraining", "CMPI"]),
+        // The speech server behind `steno serve`: Vosk's WebSocket protocol, POST /transcribe and a web
+        // page (Web/ is served as it is). Kept apart so the library does not depend on Hummingbird.
+        .target(
+            name: "StenoServer",
+            dependencies: [
+                "Steno",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOWebSocket", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            resources: [.copy("Web")]
+        ),
         // The command-line tool.
         .executableTarget(
             name: "StenoCLI",
-            dependencies: ["Steno", "StenoTraining", "StenoMPI", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: ["Steno", "StenoTraining", "StenoMPI", "StenoServer", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         // Throughput benchmarks; run on a release build (`swift run -c release steno-bench`).
         .executableTarget(name: "StenoBench", dependencies: ["Steno", "StenoTraining"]),
@@ -48,7 +70,18 @@ let package = Package(
         .testTarget(name: "StenoCTCTests", dependencies: ["StenoCTC"], resources: [.copy("Fixtures")]),
         .testTarget(name: "StenoTests", dependencies: ["Steno"], resources: [.copy("Fixtures")]),
         .testTarget(name: "StenoTrainingTests", dependencies: ["StenoTraining"]),
-        .testTarget(name: "StenoCLITests", dependencies: ["StenoCLI", "Steno", "StenoTraining"]),
+                .testTarget(name: "StenoCLITests", dependencies: ["StenoCLI", "Steno", "StenoTraining"]),
+        .testTarget(
+            name: "StenoServerTests",
+            dependencies: [
+                "StenoServer",
+                "Steno",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOWebSocket", package: "swift-nio"),
+            ]
+        ),
 
         // MARK: - Implementation details
         // Module maps over the system C libraries; no stable API of their own.

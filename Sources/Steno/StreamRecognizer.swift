@@ -9,13 +9,17 @@ public struct StreamResult: Sendable, Equatable {
     public var start: Double, end: Double
     /// The words with times in seconds from the start of the stream (ends clamped to ``end``) and confidences.
     public var words: [WordTiming]
+    /// The n-best hypotheses, best first, with word times as in ``words``, when
+    /// ``RecognizerOptions/alternatives`` asks for more than one; otherwise empty.
+    public var alternatives: [Hypothesis]
 
     /// Creates a result.
-    public init(text: String, start: Double, end: Double, words: [WordTiming]) {
+    public init(text: String, start: Double, end: Double, words: [WordTiming], alternatives: [Hypothesis] = []) {
         self.text = text
         self.start = start
         self.end = end
         self.words = words
+        self.alternatives = alternatives
     }
 }
 
@@ -232,15 +236,21 @@ public final class StreamRecognizer {
     private func endUtterance(into events: inout [StreamEvent]) {
         decode(extractor.finish())
         decodeLogits(network.finish())
-        let hypothesis = greedy?.hypothesis ?? search?.hypotheses().first ?? Hypothesis(text: "", words: [], score: -.infinity)
+        let hypotheses = search?.hypotheses() ?? []
+        let hypothesis = greedy?.hypothesis ?? hypotheses.first ?? Hypothesis(text: "", words: [], score: -.infinity)
         if !hypothesis.text.isEmpty && !endpointer.utteranceIsSilent {
             let offset = Double(utteranceStart) / Double(modelRate)
             let end = offset + Double(utteranceSamples) / Double(modelRate)
-            let words = hypothesis.words.map { word in
-                WordTiming(word: word.word, start: min(offset + word.start, end), end: min(offset + word.end, end),
-                           confidence: word.confidence)
+            func shifted(_ words: [WordTiming]) -> [WordTiming] {
+                words.map { word in
+                    WordTiming(word: word.word, start: min(offset + word.start, end), end: min(offset + word.end, end),
+                               confidence: word.confidence)
+                }
             }
-            events.append(.final(StreamResult(text: hypothesis.text, start: offset, end: end, words: words)))
+            let alternatives = options.alternatives > 1
+                ? hypotheses.map { Hypothesis(text: $0.text, words: shifted($0.words), score: $0.score) } : []
+            events.append(.final(StreamResult(text: hypothesis.text, start: offset, end: end, words: shifted(hypothesis.words),
+                                              alternatives: alternatives)))
         }
         utteranceStart += utteranceSamples
         utteranceSamples = 0

@@ -209,7 +209,7 @@ private final class JSONWriter {
 
 /// A JSON string literal: quotes, backslashes and control characters escaped (U+2028/2029 too,
 /// for JavaScript consumers); other Unicode as it is.
-func jsonQuoted(_ value: String) -> String {
+package func jsonQuoted(_ value: String) -> String {
     var output = "\""
     for scalar in value.unicodeScalars {
         switch scalar {
@@ -227,7 +227,7 @@ func jsonQuoted(_ value: String) -> String {
 }
 
 /// A JSON number with three decimals (milliseconds for times); `null` for NaN and infinities.
-func jsonNumber(_ value: Double) -> String {
+package func jsonNumber(_ value: Double) -> String {
     let rounded = (value * 1000).rounded() / 1000
     return rounded.isFinite ? String(format: "%.3f", rounded == 0 ? 0 : rounded) : "null"
 }
