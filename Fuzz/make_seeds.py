@@ -46,7 +46,7 @@ write("FuzzModel", "scalar.steno", model([("scale", [], [3.0]), ("empty", [0, 4]
 write("FuzzModel", "no-tensors.steno", model([], {"note": "nothing"}))
 
 # ARPA files: the tests' tiny trigram, plus a unigram and a bigram model.
-with open(os.path.join(HERE, "..", "Tests", "StenoCTCTests", "Fixtures", "tiny_trigram.arpa"), "rb") as f:
+with open(os.path.join(HERE, "..", "Tests", "StenoLMTests", "Fixtures", "tiny_trigram.arpa"), "rb") as f:
     write("FuzzARPA", "tiny_trigram.arpa", f.read())
 write("FuzzARPA", "unigram.arpa", b"\\data\\\nngram 1=3\n\n\\1-grams:\n-1.0\t<s>\n-0.5\thello\n-0.7\t</s>\n\n\\end\\\n")
 write("FuzzARPA", "bigram.arpa",

@@ -1,4 +1,5 @@
 import Foundation
+import StenoLM
 
 /// Options of the CTC prefix beam search.
 public struct BeamSearchOptions: Sendable {
