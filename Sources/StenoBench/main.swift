@@ -5,6 +5,7 @@ import Steno
 //   swift run -c release steno-bench frontend [seconds-of-audio] [repeats]
 //   swift run -c release steno-bench network [threads] [repeats]
 //   swift run -c release steno-bench stream [MODEL AUDIO]
+//   swift run -c release steno-bench lm FILE [repeats]                      (LanguageModelBenchmark.swift)
 // Figures are medians over the repeats; OpenBLAS runs on one thread unless told otherwise.
 
 BLASKernel.restartWithSuggestedCoreType()
@@ -15,13 +16,18 @@ if suite == "stream" {
     try runStreamBenchmark(modelPath: arguments.first, audioPath: arguments.dropFirst().first)
     exit(0)
 }
+if suite == "lm" {
+    guard let path = arguments.first else { print("usage: steno-bench lm FILE [repeats]"); exit(2) }
+    try runLanguageModelBenchmark(path: path, repeats: arguments.dropFirst().first.flatMap(Int.init) ?? 21)
+    exit(0)
+}
 if suite == "network" {
     let threads = arguments.first.flatMap(Int.init) ?? 1
     runNetworkBenchmark(threads: threads, repeats: arguments.dropFirst().first.flatMap(Int.init) ?? 5)
     exit(0)
 }
 guard suite == "frontend" else {
-    print("usage: steno-bench frontend [seconds] [repeats] | steno-bench network [threads] [repeats] | steno-bench stream [MODEL AUDIO]")
+    print("usage: steno-bench frontend [seconds] [repeats] | steno-bench network [threads] [repeats] | steno-bench stream [MODEL AUDIO] | steno-bench lm FILE [repeats]")
     exit(2)
 }
 BLASThreads.set(1)

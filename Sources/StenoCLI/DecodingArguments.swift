@@ -20,7 +20,7 @@ struct DecodingArguments: ParsableArguments {
     @Option(parsing: .unconditional, help: ArgumentHelp("Inputs transcribed in parallel (one recognizer and one BLAS thread each).", valueName: "n"))
     var threads: Int = 1
 
-    @Option(help: ArgumentHelp("Word n-gram language model in the ARPA format, applied during beam search. Default: the bundled one, with the bundled model.", valueName: "file"))
+    @Option(help: ArgumentHelp("Word n-gram language model, ARPA or binary ('steno lm compile'), applied during beam search. Default: the bundled one, with the bundled model.", valueName: "file"))
     var lm: String?
 
     @Flag(name: .customLong("no-lm"), help: "Decode without a language model (not even the bundled one).")
