@@ -64,10 +64,11 @@ struct BinaryLayout: Equatable {
         var offset = Self.headerSize
         func section(_ count: Int, _ size: Int) -> Int? {
             let (bytes, o1) = count.multipliedReportingOverflow(by: size)
-            guard !o1, bytes >= 0 else { return nil }
+            let (padded, o2) = bytes.addingReportingOverflow(7)
+            guard !o1, !o2, bytes >= 0 else { return nil }
             let start = offset
-            let (end, o2) = offset.addingReportingOverflow((bytes + 7) & ~7)
-            guard !o2 else { return nil }
+            let (end, o3) = offset.addingReportingOverflow(padded & ~7)
+            guard !o3 else { return nil }
             offset = end
             return start
         }
@@ -137,8 +138,8 @@ struct BinaryLayout: Equatable {
         }
         guard capacities.allSatisfy({ $0 >= 1 }) else { throw damaged("an n-gram table without slots") }
         guard layout.place() else { throw damaged("section sizes that overflow") }
-        let declared = Int(u64(16))
-        guard declared == layout.fileSize else {
+        let declared = u64(16)
+        guard declared == UInt64(layout.fileSize) else {
             throw damaged("the header gives the file size as \(declared) bytes, its sections as \(layout.fileSize)")
         }
         guard bytes.count == layout.fileSize else {

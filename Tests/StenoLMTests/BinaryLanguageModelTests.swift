@@ -108,6 +108,21 @@ struct BinaryLanguageModelTests {
             #expect(throws: LanguageModelError.self) { try model.verify() }
             _ = model.score(sentence: (0..<model.vocabularySize).map(model.word) + ["w1", "w7", "w3"])
         }
+        // Header fields with a right checksum but impossible values (FuzzBinaryLM found the first:
+        // a file size past Int.max trapped): every one is an error, never a trap.
+        for (offset, value) in [(16, UInt64.max), (16, 1 << 63), (24, UInt64.max), (72, UInt64.max), (72, 0), (80, UInt64.max),
+                                (80, 1 << 62), (80, 3), (88, UInt64.max), (88, UInt64(Int.max) - 3), (96, UInt64.max), (96, 0),
+                                (96, 1 << 61), (12, 0), (12, 7)] {
+            var forged = bytes
+            if offset == 12 {
+                forged.replaceSubrange(12..<16, with: withUnsafeBytes(of: UInt32(value).littleEndian) { Array($0) })
+            } else {
+                forged.replaceSubrange(offset..<(offset + 8), with: withUnsafeBytes(of: value.littleEndian) { Array($0) })
+            }
+            forged.replaceSubrange(140..<144, with: withUnsafeBytes(of: crc32(forged[0..<140]).littleEndian) { Array($0) })
+            let error = #expect(throws: LanguageModelError.self, "offset \(offset) = \(value)") { try NGramLanguageModel(arpa: forged, name: "forged.bin") }
+            #expect(error?.file == "forged.bin")
+        }
         // Extra bytes at the end are not ignored.
         #expect(throws: LanguageModelError.self) { try NGramLanguageModel(arpa: bytes + [0], name: "long.bin") }
         // Another version: a message that says how to fix it.
@@ -116,4 +131,14 @@ struct BinaryLanguageModelTests {
         let error = #expect(throws: LanguageModelError.self) { try NGramLanguageModel(arpa: future, name: "v2.bin") }
         #expect(error?.description.contains("format version 2") == true)
     }
+}
+
+/// CRC-32 (IEEE), as the header stores it; written out here so the test does not trust the library's.
+private func crc32(_ bytes: ArraySlice<UInt8>) -> UInt32 {
+    var crc: UInt32 = 0xFFFF_FFFF
+    for byte in bytes {
+        crc ^= UInt32(byte)
+        for _ in 0..<8 { crc = crc & 1 != 0 ? 0xEDB8_8320 ^ (crc >> 1) : crc >> 1 }
+    }
+    return ~crc
 }
