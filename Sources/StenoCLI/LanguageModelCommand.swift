@@ -7,7 +7,7 @@ struct LanguageModelCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "lm",
         abstract: "Build, compile and measure word n-gram language models for decoding.",
-        subcommands: [BuildLanguageModelCommand.self, CompileLanguageModelCommand.self]
+        subcommands: [BuildLanguageModelCommand.self, CompileLanguageModelCommand.self, PerplexityCommand.self]
     )
 }
 
@@ -142,5 +142,70 @@ struct CompileLanguageModelCommand: ParsableCommand {
         let size = try FileManager.default.attributesOfItem(atPath: output)[.size] as? Int ?? 0
         let counts = model.counts.enumerated().map { "\($0.element) \($0.offset + 1)-grams" }.joined(separator: ", ")
         printError("\(input): \(counts); written to \(output) (\(String(format: "%.1f", Double(size) / 1_048_576)) MB)")
+    }
+}
+
+/// `steno lm perplexity`: how well a model predicts held-out text.
+struct PerplexityCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "perplexity",
+        abstract: "Measure a language model's perplexity on text (one sentence per line) or manifest transcripts.",
+        discussion: """
+            Lines are normalized as 'steno lm build' normalizes them. Each sentence is scored from <s> to </s>. \
+            Perplexity is 10^(-total log10 probability / tokens), with the words and </s> as tokens; words \
+            outside the model's vocabulary are left out of it and counted (SRILM's 'ppl'), and a second \
+            figure counts them at the model's <unk> probability. Prints one line of JSON to standard output.
+            """
+    )
+
+    @Option(help: ArgumentHelp("The language model (ARPA or binary).", valueName: "file"))
+    var lm: String
+
+    @Option(name: .customLong("text"), parsing: .upToNextOption, help: ArgumentHelp("Text files, one sentence per line.", valueName: "file"))
+    var textFiles: [String] = []
+
+    @Option(name: .customLong("transcripts"), help: ArgumentHelp("The transcripts of this manifest (repeatable).", valueName: "manifest"))
+    var manifests: [String] = []
+
+    func validate() throws {
+        if textFiles.isEmpty && manifests.isEmpty { throw ValidationError("give at least one --text file or --transcripts manifest") }
+    }
+
+    func run() throws {
+        let model = try NGramLanguageModel(contentsOf: lm)
+        let normalizer = TextNormalizer()
+        var sentences = 0, words = 0, unknown = 0
+        var known = 0.0, withUnknown = 0.0   // log10 totals
+        func add(_ line: some StringProtocol) {
+            let tokens = normalizer.normalize(String(line)).text.split(separator: " ").map(String.init)
+            guard !tokens.isEmpty else { return }
+            sentences += 1
+            var state = model.startState
+            for token in tokens {
+                let id = model.wordID(token)
+                let (score, next) = model.score(state, word: id)
+                words += 1
+                if id == nil { unknown += 1 } else { known += Double(score) }
+                withUnknown += Double(score)
+                state = next
+            }
+            let end = Double(model.endScore(state))
+            known += end
+            withUnknown += end
+        }
+        for path in textFiles {
+            for line in try TextFile.lines(of: path) { add(line) }
+        }
+        for path in manifests {
+            for entry in try Manifest.load(path).entries { add(entry.transcript) }
+        }
+        guard sentences > 0 else { throw ValidationError("no words in \((textFiles + manifests).joined(separator: ", ")) after normalization") }
+        let tokens = words + sentences
+        let perplexity = pow(10, -known / Double(tokens - unknown))
+        let perplexityWithUnknown = pow(10, -withUnknown / Double(tokens))
+        try StandardOutput.emit(String(
+            format: "{\"lm\": \"%@\", \"sentences\": %d, \"words\": %d, \"oov\": %d, \"oov_rate\": %.4f, \"perplexity\": %.2f, \"perplexity_with_oov\": %.2f, \"log10_probability\": %.2f}\n",
+            lm.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\""), sentences, words, unknown,
+            Double(unknown) / Double(max(1, words)), perplexity, perplexityWithUnknown, known))
     }
 }

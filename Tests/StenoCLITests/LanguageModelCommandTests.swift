@@ -48,6 +48,25 @@ struct LanguageModelCommandTests {
         #expect(!FileManager.default.fileExists(atPath: scratch.file("x.bin")))
     }
 
+    @Test("lm perplexity: the hand-computed perplexity, without and with the words outside the model")
+    func perplexity() throws {
+        let scratch = Scratch()
+        // P(a) = P(</s>) = 1/2 everywhere, P(<unk>) = 1/4.
+        let arpa = "\\data\\\nngram 1=4\n\n\\1-grams:\n-0.30103 a\n-0.30103 </s>\n-99 <s>\n-0.60206 <unk>\n\n\\end\\\n"
+        try arpa.write(toFile: scratch.file("u.arpa"), atomically: true, encoding: .utf8)
+        try "A.\na b\n\n".write(toFile: scratch.file("text.txt"), atomically: true, encoding: .utf8)
+        let result = try steno(["lm", "perplexity", "--lm", scratch.file("u.arpa"), "--text", scratch.file("text.txt")])
+        #expect(result.status == 0, "\(result.stderr)")
+        let object = try #require(JSONSerialization.jsonObject(with: result.stdoutBytes) as? [String: Any])
+        // Tokens a </s> | a b </s>: without b, four tokens at 1/2 each: perplexity 2. With b at 1/4:
+        // 10^(-(4 log10 ½ + log10 ¼) / 5) = 2^(6/5) = 2.297.
+        #expect(object["sentences"] as? Int == 2 && object["words"] as? Int == 3 && object["oov"] as? Int == 1)
+        #expect(abs((object["perplexity"] as? Double ?? 0) - 2) < 0.01)
+        #expect(abs((object["perplexity_with_oov"] as? Double ?? 0) - pow(2, 1.2)) < 0.01)
+        let missing = try steno(["lm", "perplexity", "--lm", scratch.file("none.bin"), "--text", scratch.file("text.txt")])
+        #expect(missing.status != 0 && missing.stderr.contains("none.bin: no such file"), "\(missing.stderr)")
+    }
+
     @Test("--transcripts reads a manifest's transcripts; --prune shrinks the model")
     func transcriptsAndPruning() throws {
         let scratch = Scratch()
