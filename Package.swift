@@ -44,7 +44,7 @@ let package = Package(
         ),
         .testTarget(name: "StenoNNTests", dependencies: ["StenoNN"]),
         .testTarget(name: "StenoLMTests", dependencies: ["StenoLM", "StenoNN"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "StenoCTCTests", dependencies: ["StenoCTC"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "StenoCTCTests", dependencies: ["StenoCTC", "StenoLM"], resources: [.copy("Fixtures")]),
         .testTarget(name: "StenoTests", dependencies: ["Steno"], resources: [.copy("Fixtures")]),
         .testTarget(name: "StenoCLITests", dependencies: ["StenoCLI", "Steno"]),
 

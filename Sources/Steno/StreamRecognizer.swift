@@ -9,13 +9,16 @@ public struct StreamResult: Sendable, Equatable {
     public var start: Double, end: Double
     /// The words with times in seconds from the start of the stream (ends clamped to ``end``) and confidences.
     public var words: [WordTiming]
+    /// Set when the text is the acoustic model's best path because the search found no words: why.
+    public var fallback: String?
 
     /// Creates a result.
-    public init(text: String, start: Double, end: Double, words: [WordTiming]) {
+    public init(text: String, start: Double, end: Double, words: [WordTiming], fallback: String? = nil) {
         self.text = text
         self.start = start
         self.end = end
         self.words = words
+        self.fallback = fallback
     }
 }
 
@@ -104,6 +107,7 @@ public final class StreamRecognizer {
         network = StreamingNetwork(network: model.network)
         let secondsPerFrame = stages.secondsPerFrame
         greedy = options.searches ? nil : StreamingGreedyDecoder(alphabet: alphabet, secondsPerFrame: secondsPerFrame)
+        greedy?.calibration = options.confidenceCalibration?.bestPath
         search = options.searches ? PrefixBeamSearch(alphabet: alphabet, options: beamSearchOptions, secondsPerFrame: secondsPerFrame) : nil
         endpointer = Endpointer(options: endpointing, sampleRate: modelRate, secondsPerFrame: secondsPerFrame)
         previousBest = alphabet.blank
@@ -240,7 +244,7 @@ public final class StreamRecognizer {
                 WordTiming(word: word.word, start: min(offset + word.start, end), end: min(offset + word.end, end),
                            confidence: word.confidence)
             }
-            events.append(.final(StreamResult(text: hypothesis.text, start: offset, end: end, words: words)))
+            events.append(.final(StreamResult(text: hypothesis.text, start: offset, end: end, words: words, fallback: hypothesis.fallback)))
         }
         utteranceStart += utteranceSamples
         utteranceSamples = 0
@@ -258,7 +262,8 @@ public final class StreamRecognizer {
 extension StreamEvent {
     /// The event as one line of JSON in Vosk's shape (no newline): `{"partial": "..."}`, or
     /// `{"text": "...", "start": s, "end": s, "result": [{"word", "start", "end", "conf"}]}` with
-    /// seconds and confidences to three decimals.
+    /// seconds and confidences to three decimals, plus `"fallback"` (why) when the text is the best
+    /// path because the search found no words.
     public func jsonLine() -> String {
         switch self {
         case .partial(let text):
@@ -269,7 +274,8 @@ extension StreamEvent {
                     + "\"conf\": \(jsonNumber(word.confidence))}"
             }
             return "{\"text\": \(jsonQuoted(result.text)), \"start\": \(jsonNumber(result.start)), \"end\": \(jsonNumber(result.end)), "
-                + "\"result\": [\(words.joined(separator: ", "))]}"
+                + "\"result\": [\(words.joined(separator: ", "))]"
+                + (result.fallback.map { ", \"fallback\": \(jsonQuoted($0))" } ?? "") + "}"
         }
     }
 }

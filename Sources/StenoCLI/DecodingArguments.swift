@@ -26,8 +26,17 @@ struct DecodingArguments: ParsableArguments {
     @Flag(name: .customLong("no-lm"), help: "Decode without a language model (not even the bundled one).")
     var noLanguageModel = false
 
-    @Flag(help: "With a language model, also output words it does not know (by default the output keeps to the LM's words, unless --vocabulary names others).")
+    @Flag(help: "With a language model, also output words it does not know, spelled as heard and scored by the unknown-word model\(Self.openVocabularyByDefault ? " (the default)" : "").")
     var openVocabulary = false
+
+    @Flag(help: "With a language model, output only the words it knows\(Self.openVocabularyByDefault ? "" : " (the default)").")
+    var closedVocabulary = false
+
+    @Option(name: .customLong("unk-penalty"), parsing: .unconditional, help: ArgumentHelp("Open vocabulary: score added once to a word the LM does not know (natural log).", valueName: "p"))
+    var unknownWordPenalty: Float = Self.defaultUnknownWordPenalty
+
+    @Option(name: .customLong("unk-char-penalty"), parsing: .unconditional, help: ArgumentHelp("Open vocabulary: score added per character of a word the LM does not know (natural log).", valueName: "p"))
+    var unknownCharacterPenalty: Float = Self.defaultUnknownCharacterPenalty
 
     @Option(parsing: .unconditional, help: ArgumentHelp("Weight of the language model's log probability.", valueName: "α"))
     var lmWeight: Float = Self.defaultLanguageModelWeight
@@ -45,6 +54,13 @@ struct DecodingArguments: ParsableArguments {
     static let languageModelBeamWidth = 16
     /// LM weight and word bonus, tuned for the bundled model and LM on the validation speakers.
     static let defaultLanguageModelWeight: Float = 0.5, defaultWordBonus: Float = 2
+    /// Whether words outside the LM may be output unless --closed-vocabulary, and the unknown-word
+    /// model's costs, tuned for the bundled model and LM by tools/tune_open_vocabulary.sh.
+    static let openVocabularyByDefault = false
+    static let defaultUnknownWordPenalty: Float = 0, defaultUnknownCharacterPenalty: Float = 0
+
+    /// Whether the output may hold words outside the LM.
+    var usesOpenVocabulary: Bool { openVocabulary || (Self.openVocabularyByDefault && !closedVocabulary) }
 
     /// The language model to decode with: --lm; else, with the bundled acoustic model, the bundled
     /// LM; none with --no-lm or with a model of one's own.
@@ -59,6 +75,10 @@ struct DecodingArguments: ParsableArguments {
 
     func validate() throws {
         if noLanguageModel && lm != nil { throw ValidationError("--lm and --no-lm cannot be combined") }
+        if openVocabulary && closedVocabulary { throw ValidationError("--open-vocabulary and --closed-vocabulary cannot be combined") }
+        if !unknownWordPenalty.isFinite || !unknownCharacterPenalty.isFinite {
+            throw ValidationError("--unk-penalty and --unk-char-penalty must be numbers")
+        }
         if let beamWidth, beamWidth < 1 { throw ValidationError("--beam-width must be at least 1 (1 decodes greedily), got \(beamWidth)") }
         if alternatives < 1 { throw ValidationError("--alternatives must be at least 1, got \(alternatives)") }
         if alternatives > effectiveBeamWidth {
@@ -95,7 +115,9 @@ struct DecodingArguments: ParsableArguments {
             options.languageModel = languageModel
             // A word LM scores an unknown word once however long it is, so an open search learns to
             // run words together; keeping to the LM's words (as DeepSpeech's scorer trie does) stops that.
-            if vocabulary == nil && !openVocabulary {
+            options.unknownWordPenalty = unknownWordPenalty
+            options.unknownCharacterPenalty = unknownCharacterPenalty
+            if vocabulary == nil && !usesOpenVocabulary {
                 options.vocabulary = (0..<languageModel.vocabularySize).map(languageModel.word).filter { !$0.hasPrefix("<") }
             }
         }
@@ -103,6 +125,7 @@ struct DecodingArguments: ParsableArguments {
             let entries = try TextFile.lines(of: vocabulary).map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty && !$0.hasPrefix("#") }
             guard !entries.isEmpty else { throw ValidationError("\(vocabulary): the vocabulary lists no words") }
             options.vocabulary = entries
+            options.bestPathFallback = false  // the user's vocabulary is obeyed even when nothing fits
         }
         return options
     }
