@@ -6,6 +6,7 @@ import Steno
 //   swift run -c release steno-bench network [threads] [repeats]
 //   swift run -c release steno-bench stream [MODEL AUDIO]
 //   swift run -c release steno-bench lm FILE [repeats]                      (LanguageModelBenchmark.swift)
+//   swift run -c release steno-bench decoding --manifest FILE --config ...   (DecodingBenchmark.swift)
 // Figures are medians over the repeats; OpenBLAS runs on one thread unless told otherwise.
 
 BLASKernel.restartWithSuggestedCoreType()
@@ -21,13 +22,22 @@ if suite == "lm" {
     try runLanguageModelBenchmark(path: path, repeats: arguments.dropFirst().first.flatMap(Int.init) ?? 21)
     exit(0)
 }
+if suite == "decoding" {
+    do {
+        try runDecodingBenchmark(Array(arguments))
+    } catch {
+        FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+        exit(1)
+    }
+    exit(0)
+}
 if suite == "network" {
     let threads = arguments.first.flatMap(Int.init) ?? 1
     runNetworkBenchmark(threads: threads, repeats: arguments.dropFirst().first.flatMap(Int.init) ?? 5)
     exit(0)
 }
 guard suite == "frontend" else {
-    print("usage: steno-bench frontend [seconds] [repeats] | steno-bench network [threads] [repeats] | steno-bench stream [MODEL AUDIO] | steno-bench lm FILE [repeats]")
+    print("usage: steno-bench frontend [seconds] [repeats] | steno-bench network [threads] [repeats] | steno-bench stream [MODEL AUDIO] | steno-bench lm FILE [repeats] | steno-bench decoding --manifest FILE --config ...")
     exit(2)
 }
 BLASThreads.set(1)
