@@ -56,8 +56,8 @@ struct DecodingArguments: ParsableArguments {
     static let defaultLanguageModelWeight: Float = 0.5, defaultWordBonus: Float = 2
     /// Whether words outside the LM may be output unless --closed-vocabulary, and the unknown-word
     /// model's costs, tuned for the bundled model and LM by tools/tune_open_vocabulary.sh.
-    static let openVocabularyByDefault = false
-    static let defaultUnknownWordPenalty: Float = 0, defaultUnknownCharacterPenalty: Float = 0
+    static let openVocabularyByDefault = true
+    static let defaultUnknownWordPenalty: Float = 0, defaultUnknownCharacterPenalty: Float = -2
 
     /// Whether the output may hold words outside the LM.
     var usesOpenVocabulary: Bool { openVocabulary || (Self.openVocabularyByDefault && !closedVocabulary) }
