@@ -18,7 +18,7 @@ import sys
 
 import numpy as np
 
-FEATURES = ["bias", "mean_log", "min_log", "log_beam", "oov", "inverse_length"]
+FEATURES = ["bias", "mean_log", "min_log", "log_beam", "oov", "inverse_length", "disagrees", "lm_log10"]
 
 
 def read(path, config):
@@ -37,7 +37,7 @@ def read(path, config):
 
 def design(rows):
     x = np.array([[1.0, float(r["mean_log"]), float(r["min_log"]), max(float(r["log_beam"]), -50.0), float(r["oov"]),
-                   1.0 / max(1, int(r["length"]))] for r in rows])
+                   1.0 / max(1, int(r["length"])), 1.0 - float(r["agree"]), max(float(r["lm_log10"]), -20.0)] for r in rows])
     y = np.array([float(r["correct"]) for r in rows])
     return x, y
 
@@ -94,7 +94,8 @@ def report(name, confidences, labels):
 
 
 def swift(w):
-    names = ["bias", "meanLogPosterior", "minLogPosterior", "logBeamPosterior", "outOfVocabulary", "inverseLength"]
+    names = ["bias", "meanLogPosterior", "minLogPosterior", "logBeamPosterior", "outOfVocabulary", "inverseLength",
+             "disagreesWithBestPath", "languageModelLog10"]
     return "ConfidenceCalibration(" + ", ".join(f"{n}: {v:.4f}" for n, v in zip(names, w)) + ")"
 
 
@@ -108,16 +109,16 @@ def main():
     for name, best_path in ((args.config, False), (args.config_best_path, True)):
         x, y = design(read(args.fit, name))
         if best_path:
-            x[:, 3] = 0  # no beam on the best path
+            x[:, [3, 6, 7]] = 0  # no beam, no disagreement, no LM on the best path
         w = fit_logistic(x, y)
         if best_path:
-            w[3] = 0
+            w[[3, 6, 7]] = 0
         print(("bestPath: " if best_path else "beamSearch: ") + swift(w))
         report(f"  {name}, validation (fitted on it)", 1 / (1 + np.exp(-(x @ w))), y)
         rows = read(args.test, name)
         tx, ty = design(rows)
         if best_path:
-            tx[:, 3] = 0
+            tx[:, [3, 6, 7]] = 0
         report(f"  {name}, test, these coefficients", 1 / (1 + np.exp(-(tx @ w))), ty)
         report(f"  {name}, test, as the library computed", np.array([float(r["conf"]) for r in rows]), ty)
         report(f"  {name}, test, uncalibrated geometric mean", np.exp(tx[:, 1]), ty)

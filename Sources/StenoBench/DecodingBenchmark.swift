@@ -182,7 +182,7 @@ func runDecodingBenchmark(_ arguments: [String]) throws {
     print(String(format: "# %d utterances, %.1f min of audio; network RTF %.4f (one core); LM %@ loaded in %.1f ms",
                  utterances.count, audioSeconds / 60, networkSeconds / audioSeconds, lmPath ?? "bundled", lmLoadSeconds * 1000))
     print("config\tWER\tsubstitutions\tdeletions\tinsertions\treference_words\toov_recall\toov_words\tempty_hypotheses\tfallbacks\tdecode_RTF")
-    var wordsOut = wordsPath.map { _ in "config\tutterance\tword\tcorrect\tmean_log\tmin_log\tlog_beam\toov\tlength\tconf\n" } ?? ""
+    var wordsOut = wordsPath.map { _ in "config\tutterance\tword\tcorrect\tmean_log\tmin_log\tlog_beam\toov\tlength\tagree\tlm_log10\tconf\n" } ?? ""
     let closedVocabulary = lm.map { lm in (0..<lm.vocabularySize).map(lm.word).filter { !$0.hasPrefix("<") } }
     for config in configs {
         var options = RecognizerOptions(beamWidth: config.beam)
@@ -217,7 +217,7 @@ func runDecodingBenchmark(_ arguments: [String]) throws {
                 let correct = correctWords(reference: reference, hypothesis: hypothesis.words.map(\.word))
                 for (word, isRight) in zip(hypothesis.words, correct) {
                     let e = word.evidence ?? WordEvidence(meanLogPosterior: log(word.confidence), minLogPosterior: log(word.confidence), length: word.word.count)
-                    wordsOut += "\(config.name)\t\(utterance.name)\t\(word.word)\t\(isRight ? 1 : 0)\t\(e.meanLogPosterior)\t\(e.minLogPosterior)\t\(e.logBeamPosterior)\t\(e.outOfVocabulary ? 1 : 0)\t\(e.length)\t\(word.confidence)\n"
+                    wordsOut += "\(config.name)\t\(utterance.name)\t\(word.word)\t\(isRight ? 1 : 0)\t\(e.meanLogPosterior)\t\(e.minLogPosterior)\t\(e.logBeamPosterior)\t\(e.outOfVocabulary ? 1 : 0)\t\(e.length)\t\(e.agreesWithBestPath ? 1 : 0)\t\(e.languageModelLog10)\t\(word.confidence)\n"
                 }
             }
         }

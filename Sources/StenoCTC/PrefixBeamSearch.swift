@@ -102,7 +102,12 @@ public final class PrefixBeamSearch {
                 let total = logAdd(p.blank, p.label)
                 add(node, blank: total + blankLog)
                 let last = label[node]
-                if last >= 0 { add(node, label: p.label + Double(lp[row + last])) }
+                if last >= 0 {
+                    add(node, label: p.label + Double(lp[row + last]))
+                    // A character's evidence is its peak posterior while a beam prefix holds it (the
+                    // frame that created the node is often before the peak).
+                    if p.label > -.infinity { logProbabilityOf[node] = max(logProbabilityOf[node], lp[row + last]) }
+                }
                 for c in candidates {
                     guard let child = extend(node, with: c, logProbability: lp[row + c]) else { continue }
                     // A repeat of the last label extends the prefix only across a blank.
@@ -191,9 +196,19 @@ public final class PrefixBeamSearch {
         // Word evidence from the whole beam: the share of its probability whose prefixes hold the
         // same word at an overlapping time; then the calibrated confidence.
         let total = everyPrefix.reduce(-Double.infinity) { logAdd($0, $1.score) }
+        let bestPathWords = options.bestPathFallback ? bestPath.hypothesis.words : []
         for index in hypotheses.indices {
+            var state = options.languageModel?.startState
             hypotheses[index].words = hypotheses[index].words.map { word in
                 var word = word
+                if options.bestPathFallback {
+                    word.evidence?.agreesWithBestPath = bestPathWords.contains { $0.word == word.word && $0.start < word.end && word.start < $0.end }
+                }
+                if let model = options.languageModel, let current = state {
+                    let (log10Probability, next) = model.score(current, word: model.wordID(word.word))
+                    word.evidence?.languageModelLog10 = Double(log10Probability)
+                    state = next
+                }
                 var share = -Double.infinity
                 for prefix in everyPrefix where prefix.words.contains(where: { $0.word == word.word && $0.start < word.end && word.start < $0.end }) {
                     share = logAdd(share, prefix.score)
