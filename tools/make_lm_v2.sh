@@ -10,13 +10,13 @@
 # Defaults: /work/manifests, /work/lm-v2, and the candidates below. Each is built with
 # `steno lm build` (release build; about 4-5 minutes and 2 GB each on the development machine),
 # written in the binary format, and measured with `steno lm perplexity` on valid.tsv. Writes
-# OUT/perplexity.tsv (order, pruning, n-gram counts, MB, perplexity, OOV rate) and copies the
-# lowest-perplexity candidate within the size limit to OUT/lm.bin.
+# OUT/perplexity.tsv (order, pruning, n-gram counts, MiB, perplexity, OOV rate) and copies the
+# smallest candidate within the size limit and 1% of the lowest perplexity to OUT/lm.bin.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 manifests=/work/manifests
 out=/work/lm-v2
-limit_mb=42
+limit_mb=40
 candidates=()
 while [ $# -gt 0 ]; do
     case "$1" in
@@ -51,7 +51,10 @@ for candidate in "${candidates[@]}"; do
     printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$order" "$prune" "$ngrams" "$megabytes" "$(field perplexity)" \
         "$(field perplexity_with_oov)" "$(field oov_rate)" "$file" | tee -a "$table" >&2
 done
-best="$(tail -n +2 "$table" | awk -F'\t' -v limit="$limit_mb" '$4 <= limit' | sort -t$'\t' -k5,5g | head -1 | cut -f8)"
+# The smallest candidate within the size limit whose perplexity is within 1% of the lowest there
+# (a smaller model loads, pages in and searches faster; 1% of perplexity is noise at this scale).
+best="$(tail -n +2 "$table" | awk -F'\t' -v limit="$limit_mb" '$4 <= limit' | sort -t$'\t' -k5,5g \
+    | awk -F'\t' 'NR == 1 { lowest = $5 } $5 <= 1.01 * lowest' | sort -t$'\t' -k4,4g | head -1 | cut -f8)"
 [ -n "$best" ] || { echo "no candidate within $limit_mb MB" >&2; exit 1; }
 cp "$best" "$out/lm.bin.tmp" && mv "$out/lm.bin.tmp" "$out/lm.bin"
 echo "chosen: $best -> $out/lm.bin" >&2

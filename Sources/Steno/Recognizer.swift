@@ -17,8 +17,11 @@ public struct RecognizerOptions: Sendable {
     public var vocabulary: [String]?
     /// Words to favour, with the log-score added per occurrence.
     public var hotwords: [String: Float] = [:]
+    /// With a language model, output only its words (otherwise words outside it come out as spelled,
+    /// scored by the unknown-word model). Ignored when `vocabulary` is given.
+    public var closedVocabulary = false
     /// When the search finds no words but the best path holds some, give the best path (marked as
-    /// a fallback) rather than nothing. Turn it off when `vocabulary` must be obeyed strictly.
+    /// a fallback) rather than nothing. Never with a `vocabulary`, which is always obeyed.
     public var bestPathFallback = true
     /// Turns word evidence into confidences (probabilities that words are right); nil keeps the
     /// uncalibrated geometric mean of the characters' posteriors.
@@ -45,13 +48,18 @@ public struct RecognizerOptions: Sendable {
         options.unknownWordPenalty = unknownWordPenalty
         options.unknownCharacterPenalty = unknownCharacterPenalty
         let normalizer = TextNormalizer(alphabet: alphabet)
-        options.lexicon = vocabulary.map { Lexicon(words: $0.map { normalizer.normalize($0).text }, alphabet: alphabet) }
-        if let languageModel, vocabulary == nil, unknownWordPenalty != 0 || unknownCharacterPenalty != 0 {
-            options.knownWords = Lexicon(
-                words: (0..<languageModel.vocabularySize).lazy.map(languageModel.word).filter { !$0.hasPrefix("<") }, alphabet: alphabet)
+        if let vocabulary {
+            options.lexicon = Lexicon(words: vocabulary.map { normalizer.normalize($0).text }, alphabet: alphabet)
+        } else if let languageModel {
+            let words = (0..<languageModel.vocabularySize).lazy.map(languageModel.word).filter { !$0.hasPrefix("<") }
+            if closedVocabulary {
+                options.lexicon = Lexicon(words: words.map { normalizer.normalize($0).text }, alphabet: alphabet)
+            } else if unknownWordPenalty != 0 || unknownCharacterPenalty != 0 {
+                options.knownWords = Lexicon(words: words, alphabet: alphabet)
+            }
         }
         options.hotwords = Dictionary(hotwords.map { (normalizer.normalize($0.key).text, $0.value) }, uniquingKeysWith: +)
-        options.bestPathFallback = bestPathFallback
+        options.bestPathFallback = bestPathFallback && vocabulary == nil
         options.confidence = confidenceCalibration
         return options
     }

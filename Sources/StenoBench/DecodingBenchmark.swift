@@ -183,7 +183,6 @@ func runDecodingBenchmark(_ arguments: [String]) throws {
                  utterances.count, audioSeconds / 60, networkSeconds / audioSeconds, lmPath ?? "bundled", lmLoadSeconds * 1000))
     print("config\tWER\tsubstitutions\tdeletions\tinsertions\treference_words\toov_recall\toov_words\tempty_hypotheses\tfallbacks\tdecode_RTF")
     var wordsOut = wordsPath.map { _ in "config\tutterance\tword\tcorrect\tmean_log\tmin_log\tlog_beam\toov\tlength\tagree\tlm_log10\tconf\n" } ?? ""
-    let closedVocabulary = lm.map { lm in (0..<lm.vocabularySize).map(lm.word).filter { !$0.hasPrefix("<") } }
     for config in configs {
         var options = RecognizerOptions(beamWidth: config.beam)
         options.languageModel = config.beam > 1 ? lm : nil
@@ -191,7 +190,7 @@ func runDecodingBenchmark(_ arguments: [String]) throws {
         options.wordBonus = config.beta
         options.unknownWordPenalty = config.unk
         options.unknownCharacterPenalty = config.char
-        if config.closed && config.beam > 1 { options.vocabulary = closedVocabulary }
+        options.closedVocabulary = config.closed
         if !config.calibrate { options.confidenceCalibration = nil }
         let decoder = Recognizer(model: model, options: options)
         var counts = ErrorCounts()

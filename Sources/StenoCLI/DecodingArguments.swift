@@ -113,19 +113,16 @@ struct DecodingArguments: ParsableArguments {
         if let path = languageModelPath {
             let languageModel = try NGramLanguageModel(contentsOf: path)
             options.languageModel = languageModel
-            // A word LM scores an unknown word once however long it is, so an open search learns to
-            // run words together; keeping to the LM's words (as DeepSpeech's scorer trie does) stops that.
+            // Open vocabulary: unknown words pay per character (else the search runs words together);
+            // closed: only the LM's words, as DeepSpeech's scorer trie does.
             options.unknownWordPenalty = unknownWordPenalty
             options.unknownCharacterPenalty = unknownCharacterPenalty
-            if vocabulary == nil && !usesOpenVocabulary {
-                options.vocabulary = (0..<languageModel.vocabularySize).map(languageModel.word).filter { !$0.hasPrefix("<") }
-            }
+            options.closedVocabulary = !usesOpenVocabulary
         }
         if let vocabulary {
             let entries = try TextFile.lines(of: vocabulary).map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty && !$0.hasPrefix("#") }
             guard !entries.isEmpty else { throw ValidationError("\(vocabulary): the vocabulary lists no words") }
             options.vocabulary = entries
-            options.bestPathFallback = false  // the user's vocabulary is obeyed even when nothing fits
         }
         return options
     }
