@@ -11,8 +11,8 @@ import Steno
 // Keys of a config: beam (1 = best path), alpha, beta, unk, char (the unknown-word model),
 // vocab=open|closed (closed: only the LM's words), calibrate=0|1 (0: no calibration, evidence only).
 // Prints one TSV row per config: WER with its counts, the recall of reference words outside the
-// LM (bag of words per utterance), and the decoding time over the audio time (one core; the
-// network's own time is printed once). --words writes every hypothesis word of every config:
+// LM (bag of words per utterance), and the decoding time over the audio time, wall and CPU (one
+// core; the network's own time is printed once). --words writes every hypothesis word of every config:
 // config, utterance, word, correct (aligned to an identical reference word), the evidence and the
 // confidence; tools/calibrate_confidence.py fits and scores confidences from it.
 
@@ -181,7 +181,7 @@ func runDecodingBenchmark(_ arguments: [String]) throws {
     let audioSeconds = utterances.reduce(0) { $0 + $1.duration }
     print(String(format: "# %d utterances, %.1f min of audio; network RTF %.4f (one core); LM %@ loaded in %.1f ms",
                  utterances.count, audioSeconds / 60, networkSeconds / audioSeconds, lmPath ?? "bundled", lmLoadSeconds * 1000))
-    print("config\tWER\tsubstitutions\tdeletions\tinsertions\treference_words\toov_recall\toov_words\tempty_hypotheses\tfallbacks\tdecode_RTF")
+    print("config\tWER\tsubstitutions\tdeletions\tinsertions\treference_words\toov_recall\toov_words\tempty_hypotheses\tfallbacks\tdecode_RTF\tdecode_CPU_RTF")
     var wordsOut = wordsPath.map { _ in "config\tutterance\tword\tcorrect\tmean_log\tmin_log\tlog_beam\toov\tlength\tagree\tlm_log10\tconf\n" } ?? ""
     for config in configs {
         var options = RecognizerOptions(beamWidth: config.beam)
@@ -195,11 +195,12 @@ func runDecodingBenchmark(_ arguments: [String]) throws {
         let decoder = Recognizer(model: model, options: options)
         var counts = ErrorCounts()
         var oovTotal = 0, oovRecalled = 0, empty = 0, fallbacks = 0
-        var decodeSeconds = 0.0
+        var decodeSeconds = 0.0, decodeCPUSeconds = 0.0
         for utterance in utterances {
-            let start = DispatchTime.now().uptimeNanoseconds
+            let start = DispatchTime.now().uptimeNanoseconds, startCPU = threadCPUSeconds()
             let hypothesis = decoder.decode(logProbabilities: utterance.logProbabilities)
             decodeSeconds += Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+            decodeCPUSeconds += threadCPUSeconds() - startCPU
             counts += ErrorRate.words(reference: utterance.reference, hypothesis: hypothesis.text)
             if hypothesis.text.isEmpty && !utterance.reference.isEmpty { empty += 1 }
             if hypothesis.fallback != nil { fallbacks += 1 }
@@ -220,12 +221,19 @@ func runDecodingBenchmark(_ arguments: [String]) throws {
                 }
             }
         }
-        print(String(format: "%@\t%.2f\t%d\t%d\t%d\t%d\t%.3f\t%d\t%d\t%d\t%.4f", config.name, counts.rate, counts.substitutions, counts.deletions,
+        print(String(format: "%@\t%.2f\t%d\t%d\t%d\t%d\t%.3f\t%d\t%d\t%d\t%.4f\t%.4f", config.name, counts.rate, counts.substitutions, counts.deletions,
                      counts.insertions, counts.referenceLength, Double(oovRecalled) / Double(max(1, oovTotal)), oovTotal, empty, fallbacks,
-                     decodeSeconds / audioSeconds))
+                     decodeSeconds / audioSeconds, decodeCPUSeconds / audioSeconds))
         fflush(nil)
     }
     if let wordsPath { try wordsOut.write(toFile: wordsPath, atomically: true, encoding: .utf8) }
+}
+
+/// CPU seconds this thread has run (unlike wall time, not inflated when other processes share the core).
+private func threadCPUSeconds() -> Double {
+    var time = timespec()
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &time)
+    return Double(time.tv_sec) + Double(time.tv_nsec) / 1e9
 }
 
 /// A line of progress on standard error.
