@@ -42,6 +42,8 @@ def main():
     parser.add_argument("--text", default=os.path.join(HERE, "..", "..", "shared", "data", "lm_text"),
                         help="folder of lm_text/*.gz (default ../shared/data/lm_text beside the repository)")
     parser.add_argument("--out", required=True)
+    parser.add_argument("--train-copies", type=int, default=1,
+                        help="write the training transcripts this many times (weights the recognizer's own domains)")
     args = parser.parse_args()
     held_out = set()
     short_held_out = set()
@@ -71,8 +73,9 @@ def main():
             with gzip.open(path, "rt", encoding="utf-8") as f:
                 for line in f:
                     emit(line)
-        for text in transcripts(os.path.join(args.manifests, "train.tsv")):
-            emit(text)
+        for _ in range(args.train_copies):
+            for text in transcripts(os.path.join(args.manifests, "train.tsv")):
+                emit(text)
     os.replace(args.out + ".tmp", args.out)
     print(f"{kept} sentences written to {args.out}; {dropped} left out for sharing text with validation or test transcripts "
           f"({len(held_out)} held-out 6-grams, {len(short_held_out)} short held-out sentences)", file=sys.stderr)
