@@ -5,8 +5,9 @@
 #
 #   tools/calibrate_confidence.sh [--model MODEL] [--lm LM] [--manifests DIR] [--out DIR] [-- DECODING...]
 #
-# DECODING are `steno-bench decoding` config keys for the beam search (default: the CLI's default
-# decoding, beam=16 with its open-vocabulary setting); the best path (beam=1) is fitted too.
+# DECODING are `steno-bench decoding` config keys for the beam search (default "unk=0 char=-2": the
+# CLI's default decoding, beam 16, α 0.5, β 2, open vocabulary with its unknown-word model; keep it in
+# step with DecodingArguments); the best path (beam=1) is fitted too.
 # Prints the coefficients as Swift: paste them into ConfidenceModel.bundled
 # (Sources/StenoCTC/WordConfidence.swift), rebuild, and run again: the "as the library computed"
 # rows then equal the fitted ones. Network outputs are cached in OUT (valid.cache, test.cache).
@@ -15,7 +16,7 @@ root="$(cd "$(dirname "$0")/.." && pwd)"
 manifests=/work/manifests
 out=/tmp/steno-calibrate
 model_args=()
-decoding=""
+decoding="unk=0 char=-2"
 while [ $# -gt 0 ]; do
     case "$1" in
         --model|--lm) model_args+=("$1" "$2"); shift 2 ;;
