@@ -4,10 +4,11 @@
 # in the binary format. Test and validation text never enters the model (tools/prepare_lm_text.py
 # drops every sentence sharing a 6-word sequence with them).
 #
-#   tools/make_lm_v2.sh [--manifests DIR] [--out DIR] [CANDIDATE...]
+#   tools/make_lm_v2.sh [--manifests DIR] [--out DIR] [--train-copies N] [CANDIDATE...]
 #
 # A candidate is ORDER:PRUNE, e.g. 3:0,1,1 (KenLM-style count thresholds per order, unigrams first).
-# Defaults: /work/manifests, /work/lm-v2, and the candidates below. Each is built with
+# Defaults: /work/manifests, /work/lm-v2, the training transcripts once (--train-copies N writes them N
+# times, weighting the recognizer's own domains; use another --out, the text differs), and the candidates below. Each is built with
 # `steno lm build` (release build; about 4-5 minutes and 2 GB each on the development machine),
 # written in the binary format, and measured with `steno lm perplexity` on valid.tsv. Writes
 # OUT/perplexity.tsv (order, pruning, n-gram counts, MiB, perplexity, OOV rate) and copies the
@@ -17,12 +18,14 @@ root="$(cd "$(dirname "$0")/.." && pwd)"
 manifests=/work/manifests
 out=/work/lm-v2
 limit_mb=40
+train_copies=1
 candidates=()
 while [ $# -gt 0 ]; do
     case "$1" in
         --manifests) manifests="$2"; shift 2 ;;
         --out) out="$2"; shift 2 ;;
-        -*) echo "usage: tools/make_lm_v2.sh [--manifests DIR] [--out DIR] [ORDER:PRUNE...]" >&2; exit 2 ;;
+        --train-copies) train_copies="$2"; shift 2 ;;
+        -*) echo "usage: tools/make_lm_v2.sh [--manifests DIR] [--out DIR] [--train-copies N] [ORDER:PRUNE...]" >&2; exit 2 ;;
         *) candidates+=("$1"); shift ;;
     esac
 done
@@ -31,7 +34,7 @@ mkdir -p "$out"
 (cd "$root" && swift build -c release --product steno >&2)
 steno="$root/.build/release/steno"
 text="$out/lm_text.txt"
-[ -s "$text" ] || python3 "$root/tools/prepare_lm_text.py" --manifests "$manifests" --out "$text"
+[ -s "$text" ] || python3 "$root/tools/prepare_lm_text.py" --manifests "$manifests" --train-copies "$train_copies" --out "$text"
 table="$out/perplexity.tsv"
 [ -s "$table" ] || printf 'order\tprune\tngrams\tmegabytes\tperplexity\tperplexity_with_oov\toov_rate\tfile\n' > "$table"
 for candidate in "${candidates[@]}"; do

@@ -11,8 +11,10 @@ public struct RecognizerOptions: Sendable {
     /// α, the LM weight, and β, the per-word bonus (natural-log units).
     public var languageModelWeight: Float = 0.5, wordBonus: Float = 1
     /// The unknown-word model for words outside the LM: a cost once and per character (natural log;
-    /// see ``BeamSearchOptions/unknownWordPenalty``).
-    public var unknownWordPenalty: Float = 0, unknownCharacterPenalty: Float = 0
+    /// see ``BeamSearchOptions/unknownWordPenalty``). The defaults are tuned for the bundled model
+    /// and LM (`tools/tune_open_vocabulary.sh`); without a per-character cost an open-vocabulary
+    /// search runs words together.
+    public var unknownWordPenalty: Float = 0, unknownCharacterPenalty: Float = -2
     /// Only these words (one word or phrase per entry) may be output.
     public var vocabulary: [String]?
     /// Words to favour, with the log-score added per occurrence.

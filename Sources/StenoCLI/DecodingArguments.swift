@@ -57,7 +57,8 @@ struct DecodingArguments: ParsableArguments {
     /// Whether words outside the LM may be output unless --closed-vocabulary, and the unknown-word
     /// model's costs, tuned for the bundled model and LM by tools/tune_open_vocabulary.sh.
     static let openVocabularyByDefault = true
-    static let defaultUnknownWordPenalty: Float = 0, defaultUnknownCharacterPenalty: Float = -2
+    static let defaultUnknownWordPenalty = RecognizerOptions().unknownWordPenalty
+    static let defaultUnknownCharacterPenalty = RecognizerOptions().unknownCharacterPenalty
 
     /// Whether the output may hold words outside the LM.
     var usesOpenVocabulary: Bool { openVocabulary || (Self.openVocabularyByDefault && !closedVocabulary) }
