@@ -25,12 +25,14 @@ let package = Package(
         .target(name: "StenoFeatures", dependencies: ["CFFTW"]),
         // Matrices over BLAS and network layers.
         .target(name: "StenoNN", dependencies: ["COpenBLAS"]),
-        // CTC loss and gradient, decoding.
-        .target(name: "StenoCTC", dependencies: ["StenoNN"]),
+        // Word language models: ARPA and binary n-gram files, Kneser-Ney estimation.
+        .target(name: "StenoLM"),
+        // CTC loss and gradient, greedy and prefix beam search.
+        .target(name: "StenoCTC", dependencies: ["StenoNN", "StenoLM"]),
         // The library's face; ships the default English model and language model as resources.
         .target(
             name: "Steno",
-            dependencies: ["StenoAudio", "StenoFeatures", "StenoNN", "StenoCTC"],
+            dependencies: ["StenoAudio", "StenoFeatures", "StenoNN", "StenoLM", "StenoCTC"],
             resources: [.copy("Resources")]
         ),
         // Training: corpora, waveform augmentation, data-parallel workers, the trainer.
@@ -67,7 +69,8 @@ let package = Package(
             resources: [.copy("Fixtures")]
         ),
         .testTarget(name: "StenoNNTests", dependencies: ["StenoNN"]),
-        .testTarget(name: "StenoCTCTests", dependencies: ["StenoCTC"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "StenoLMTests", dependencies: ["StenoLM", "StenoNN"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "StenoCTCTests", dependencies: ["StenoCTC", "StenoLM"], resources: [.copy("Fixtures")]),
         .testTarget(name: "StenoTests", dependencies: ["Steno"], resources: [.copy("Fixtures")]),
         .testTarget(name: "StenoTrainingTests", dependencies: ["StenoTraining"]),
                 .testTarget(name: "StenoCLITests", dependencies: ["StenoCLI", "Steno", "StenoTraining"]),

@@ -17,6 +17,8 @@ let package = Package(
         .executableTarget(name: "FuzzModel", dependencies: ["FuzzSupport", .product(name: "Steno", package: "Steno")]),
         // ARPA language models: NGramLanguageModel(arpa:name:), then a few scores.
         .executableTarget(name: "FuzzARPA", dependencies: ["FuzzSupport", .product(name: "Steno", package: "Steno")]),
+        // Binary language models: NGramLanguageModel(arpa:name:) on `steno lm compile` output, then scores.
+        .executableTarget(name: "FuzzBinaryLM", dependencies: ["FuzzSupport", .product(name: "Steno", package: "Steno")]),
         // Manifests (TSV and JSON lines): Manifest.load on a temporary file.
         .executableTarget(name: "FuzzManifest", dependencies: ["FuzzSupport", .product(name: "Steno", package: "Steno")]),
         // Live PCM/WAV streams: PCMStreamDecoder, whole and in pieces, which must agree.

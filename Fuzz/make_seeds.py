@@ -46,12 +46,28 @@ write("FuzzModel", "scalar.steno", model([("scale", [], [3.0]), ("empty", [0, 4]
 write("FuzzModel", "no-tensors.steno", model([], {"note": "nothing"}))
 
 # ARPA files: the tests' tiny trigram, plus a unigram and a bigram model.
-with open(os.path.join(HERE, "..", "Tests", "StenoCTCTests", "Fixtures", "tiny_trigram.arpa"), "rb") as f:
+with open(os.path.join(HERE, "..", "Tests", "StenoLMTests", "Fixtures", "tiny_trigram.arpa"), "rb") as f:
     write("FuzzARPA", "tiny_trigram.arpa", f.read())
 write("FuzzARPA", "unigram.arpa", b"\\data\\\nngram 1=3\n\n\\1-grams:\n-1.0\t<s>\n-0.5\thello\n-0.7\t</s>\n\n\\end\\\n")
 write("FuzzARPA", "bigram.arpa",
       b"\\data\\\nngram 1=4\nngram 2=3\n\n\\1-grams:\n-1.0 <unk>\n-99 <s> -0.3\n-0.5 yes -0.2\n-0.6 </s>\n\n"
       b"\\2-grams:\n-0.1 <s> yes\n-0.2 yes </s>\n-1e-05 yes yes\n\n\\end\\\n")
+
+# Binary language models: the ARPA seeds compiled by `steno lm compile` (a built steno is needed:
+# .build/release/steno or .build/debug/steno; without one these seeds are left as they are).
+def compile_binary_seeds():
+    root = os.path.join(HERE, "..")
+    steno = next((p for p in (os.path.join(root, ".build", c, "steno") for c in ("release", "debug")) if os.path.exists(p)), None)
+    if steno is None:
+        print("no built steno: FuzzBinaryLM seeds not rewritten")
+        return
+    os.makedirs(os.path.join(SEEDS, "FuzzBinaryLM"), exist_ok=True)
+    for name in ("tiny_trigram", "unigram", "bigram"):
+        subprocess.run([steno, "lm", "compile", os.path.join(SEEDS, "FuzzARPA", name + ".arpa"),
+                        "--output", os.path.join(SEEDS, "FuzzBinaryLM", name + ".bin")], check=True)
+
+
+compile_binary_seeds()
 
 # Manifests: the first byte picks the name (odd: .jsonl, even: .tsv), then the file's bytes.
 write("FuzzManifest", "tsv", b"\x00# audio<TAB>text\na.wav\thello world\n\nsub/b.wav\tgood morning\t2.5\n/abs/c.flac\t\n")

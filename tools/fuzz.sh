@@ -3,7 +3,8 @@
 #
 #   tools/fuzz.sh [SECONDS_PER_TARGET] [TARGET...]     (default 300 s; all targets)
 #
-# Targets: FuzzModel (model files), FuzzARPA (ARPA language models), FuzzManifest (manifests),
+# Targets: FuzzModel (model files), FuzzARPA (ARPA language models), FuzzBinaryLM (binary language
+# models), FuzzManifest (manifests),
 # FuzzPCM (raw and WAV streams), FuzzAudioFile (audio files through libsndfile). Each starts from Fuzz/Seeds/<target>/ plus the corpus grown by
 # earlier runs in Fuzz/Corpus/<target>/. Crashes, over-allocations (-malloc_limit_mb), memory
 # blow-ups (-rss_limit_mb) and slow inputs (-timeout) are saved in Fuzz/Crashes/<target>/; after one,
@@ -19,13 +20,14 @@ root="$(cd "$(dirname "$0")/.." && pwd)"
 seconds="${1:-300}"
 shift || true
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(FuzzModel FuzzARPA FuzzManifest FuzzPCM FuzzAudioFile)
+[ ${#targets[@]} -gt 0 ] || targets=(FuzzModel FuzzARPA FuzzBinaryLM FuzzManifest FuzzPCM FuzzAudioFile)
 case "$seconds" in ''|*[!0-9]*) echo "usage: tools/fuzz.sh [SECONDS_PER_TARGET] [TARGET...]" >&2; exit 2 ;; esac
 
 max_len() {
     case "$1" in
         FuzzModel) echo 4096 ;;    # seeds are ~250 bytes: header, JSON table, a few tensors
         FuzzARPA) echo 4096 ;;     # the tiny trigram seed is 516 bytes
+        FuzzBinaryLM) echo 4096 ;; # the compiled tiny trigram is about 1.5 kB
         FuzzManifest) echo 2048 ;; # a few lines of TSV or JSON
         FuzzPCM) echo 1024 ;;      # a WAV header and some frames, or raw frames
         FuzzAudioFile) echo 8192 ;; # an Ogg Vorbis seed's headers alone take about 4 kB

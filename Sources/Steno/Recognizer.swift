@@ -10,10 +10,24 @@ public struct RecognizerOptions: Sendable {
     public var languageModel: NGramLanguageModel?
     /// α, the LM weight, and β, the per-word bonus (natural-log units).
     public var languageModelWeight: Float = 0.5, wordBonus: Float = 1
+    /// The unknown-word model for words outside the LM: a cost once and per character (natural log;
+    /// see ``BeamSearchOptions/unknownWordPenalty``). The defaults are tuned for the bundled model
+    /// and LM (`tools/tune_open_vocabulary.sh`); without a per-character cost an open-vocabulary
+    /// search runs words together.
+    public var unknownWordPenalty: Float = 0, unknownCharacterPenalty: Float = -2
     /// Only these words (one word or phrase per entry) may be output.
     public var vocabulary: [String]?
     /// Words to favour, with the log-score added per occurrence.
     public var hotwords: [String: Float] = [:]
+    /// With a language model, output only its words (otherwise words outside it come out as spelled,
+    /// scored by the unknown-word model). Ignored when `vocabulary` is given.
+    public var closedVocabulary = false
+    /// When the search finds no words but the best path holds some, give the best path (marked as
+    /// a fallback) rather than nothing. Never with a `vocabulary`, which is always obeyed.
+    public var bestPathFallback = true
+    /// Turns word evidence into confidences (probabilities that words are right); nil keeps the
+    /// uncalibrated geometric mean of the characters' posteriors.
+    public var confidenceCalibration: ConfidenceModel? = .bundled
     /// How audio at other rates is resampled.
     public var resampling: ResamplerQuality = .medium
     /// When true, a file shorter than its header declares is transcribed as far as it goes
@@ -36,9 +50,22 @@ public struct RecognizerOptions: Sendable {
         options.languageModel = languageModel
         options.languageModelWeight = languageModelWeight
         options.wordBonus = wordBonus
+        options.unknownWordPenalty = unknownWordPenalty
+        options.unknownCharacterPenalty = unknownCharacterPenalty
         let normalizer = TextNormalizer(alphabet: alphabet)
-        options.lexicon = vocabulary.map { Lexicon(words: $0.map { normalizer.normalize($0).text }, alphabet: alphabet) }
+        if let vocabulary {
+            options.lexicon = Lexicon(words: vocabulary.map { normalizer.normalize($0).text }, alphabet: alphabet)
+        } else if let languageModel {
+            let words = (0..<languageModel.vocabularySize).lazy.map(languageModel.word).filter { !$0.hasPrefix("<") }
+            if closedVocabulary {
+                options.lexicon = Lexicon(words: words.map { normalizer.normalize($0).text }, alphabet: alphabet)
+            } else if unknownWordPenalty != 0 || unknownCharacterPenalty != 0 {
+                options.knownWords = Lexicon(words: words, alphabet: alphabet)
+            }
+        }
         options.hotwords = Dictionary(hotwords.map { (normalizer.normalize($0.key).text, $0.value) }, uniquingKeysWith: +)
+        options.bestPathFallback = bestPathFallback && vocabulary == nil
+        options.confidence = confidenceCalibration
         return options
     }
 }
@@ -58,6 +85,9 @@ public struct Transcript: Sendable, Equatable {
     /// Seconds of audio the file's header declared but the file did not hold (only with
     /// ``RecognizerOptions/acceptsTruncatedAudio``); 0 for a complete file.
     public var missingSeconds: Double = 0
+    /// Set when the text is the acoustic model's best path because the search found no words
+    /// (``Hypothesis/fallback``): why.
+    public var fallback: String? { alternatives.first?.fallback }
 
     public init(name: String, text: String, words: [WordTiming], duration: Double, alternatives: [Hypothesis]) {
         self.name = name
@@ -92,6 +122,30 @@ public final class Recognizer: Sendable {
         model.description.features.frame.frameShiftMs / 1000 * Double(model.description.network.stacking)
     }
 
+    /// The network's log posteriors for one input, `[frames, classes]` row-major (natural log,
+    /// one row per ``secondsPerFrame``), and the audio's duration in seconds: what the decoder
+    /// sees, for tuning decoders without running the network again.
+    /// - Throws: ``AudioError`` for unreadable audio.
+    public func logProbabilities(_ source: AudioSource) throws -> (values: [Float], duration: Double) {
+        let features = model.description.features
+        let reader = try MonoAudioReader(source, sampleRate: Int(features.frame.sampleRate), quality: options.resampling)
+        let extractor = try OnlineFeatureExtractor(options: features)
+        let network = StreamingNetwork(network: model.network)
+        var values: [Float] = []
+        var samples = 0
+        func consume(_ frames: FeatureMatrix) {
+            guard frames.frameCount > 0 else { return }
+            values += logSoftmax(network.accept(model.normalized(frames).values))
+        }
+        while let block = try reader.nextBlock() {
+            samples += block.count
+            consume(extractor.accept(block))
+        }
+        consume(extractor.finish())
+        values += logSoftmax(network.finish())
+        return (values, Double(samples) / Double(reader.sampleRate))
+    }
+
     /// Transcribes one input.
     /// - Throws: ``AudioError`` for unreadable audio.
     public func transcribe(_ source: AudioSource) throws -> Transcript {
@@ -102,6 +156,7 @@ public final class Recognizer: Sendable {
         let network = StreamingNetwork(network: model.network)
         let alphabet = model.description.alphabet
         let greedy = options.searches ? nil : StreamingGreedyDecoder(alphabet: alphabet, secondsPerFrame: secondsPerFrame)
+        greedy?.calibration = options.confidenceCalibration?.bestPath
         let search = options.searches ? PrefixBeamSearch(alphabet: alphabet, options: beamSearchOptions, secondsPerFrame: secondsPerFrame) : nil
         let decode: ([Float]) -> Void = { logProbabilities in
             if let greedy { greedy.accept(logProbabilities) } else { search?.accept(logProbabilities) }
@@ -123,6 +178,21 @@ public final class Recognizer: Sendable {
                                     duration: Double(samples) / Double(reader.sampleRate), alternatives: hypotheses)
         transcript.missingSeconds = Double(reader.shortfall) / Double(reader.info.sampleRate)
         return transcript
+    }
+
+    /// Decodes log posteriors `[frames, classes]` (as ``logProbabilities(_:)`` gives them) with
+    /// these options: the best hypothesis, or an empty one.
+    public func decode(logProbabilities: [Float]) -> Hypothesis {
+        let alphabet = model.description.alphabet
+        if options.searches {
+            let search = PrefixBeamSearch(alphabet: alphabet, options: beamSearchOptions, secondsPerFrame: secondsPerFrame)
+            search.accept(logProbabilities)
+            return search.hypotheses().first ?? Hypothesis(text: "", words: [], score: -.infinity)
+        }
+        let greedy = StreamingGreedyDecoder(alphabet: alphabet, secondsPerFrame: secondsPerFrame)
+        greedy.calibration = options.confidenceCalibration?.bestPath
+        greedy.accept(logProbabilities)
+        return greedy.hypothesis
     }
 
     /// Rows of logits `[n, classes]` turned into log-probabilities.

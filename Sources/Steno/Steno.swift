@@ -2,4 +2,5 @@
 @_exported import StenoAudio
 @_exported import StenoCTC
 @_exported import StenoFeatures
+@_exported import StenoLM
 @_exported import StenoNN

@@ -12,14 +12,17 @@ public struct StreamResult: Sendable, Equatable {
     /// The n-best hypotheses, best first, with word times as in ``words``, when
     /// ``RecognizerOptions/alternatives`` asks for more than one; otherwise empty.
     public var alternatives: [Hypothesis]
+    /// Set when the text is the acoustic model's best path because the search found no words: why.
+    public var fallback: String?
 
     /// Creates a result.
-    public init(text: String, start: Double, end: Double, words: [WordTiming], alternatives: [Hypothesis] = []) {
+    public init(text: String, start: Double, end: Double, words: [WordTiming], alternatives: [Hypothesis] = [], fallback: String? = nil) {
         self.text = text
         self.start = start
         self.end = end
         self.words = words
         self.alternatives = alternatives
+        self.fallback = fallback
     }
 }
 
@@ -108,6 +111,7 @@ public final class StreamRecognizer {
         network = StreamingNetwork(network: model.network)
         let secondsPerFrame = stages.secondsPerFrame
         greedy = options.searches ? nil : StreamingGreedyDecoder(alphabet: alphabet, secondsPerFrame: secondsPerFrame)
+        greedy?.calibration = options.confidenceCalibration?.bestPath
         search = options.searches ? PrefixBeamSearch(alphabet: alphabet, options: beamSearchOptions, secondsPerFrame: secondsPerFrame) : nil
         endpointer = Endpointer(options: endpointing, sampleRate: modelRate, secondsPerFrame: secondsPerFrame)
         previousBest = alphabet.blank
@@ -248,9 +252,9 @@ public final class StreamRecognizer {
                 }
             }
             let alternatives = options.alternatives > 1
-                ? hypotheses.map { Hypothesis(text: $0.text, words: shifted($0.words), score: $0.score) } : []
+                ? hypotheses.map { Hypothesis(text: $0.text, words: shifted($0.words), score: $0.score, fallback: $0.fallback) } : []
             events.append(.final(StreamResult(text: hypothesis.text, start: offset, end: end, words: shifted(hypothesis.words),
-                                              alternatives: alternatives)))
+                                              alternatives: alternatives, fallback: hypothesis.fallback)))
         }
         utteranceStart += utteranceSamples
         utteranceSamples = 0
@@ -268,7 +272,8 @@ public final class StreamRecognizer {
 extension StreamEvent {
     /// The event as one line of JSON in Vosk's shape (no newline): `{"partial": "..."}`, or
     /// `{"text": "...", "start": s, "end": s, "result": [{"word", "start", "end", "conf"}]}` with
-    /// seconds and confidences to three decimals.
+    /// seconds and confidences to three decimals, plus `"fallback"` (why) when the text is the best
+    /// path because the search found no words.
     public func jsonLine() -> String {
         switch self {
         case .partial(let text):
@@ -279,7 +284,8 @@ extension StreamEvent {
                     + "\"conf\": \(jsonNumber(word.confidence))}"
             }
             return "{\"text\": \(jsonQuoted(result.text)), \"start\": \(jsonNumber(result.start)), \"end\": \(jsonNumber(result.end)), "
-                + "\"result\": [\(words.joined(separator: ", "))]}"
+                + "\"result\": [\(words.joined(separator: ", "))]"
+                + (result.fallback.map { ", \"fallback\": \(jsonQuoted($0))" } ?? "") + "}"
         }
     }
 }

@@ -103,6 +103,7 @@ extension Transcript {
     }
 
     /// The compact JSON object: `{"file", "text", "duration", "words": [{"word", "start", "end", "conf"}]}`,
+    /// plus `"fallback"` (why) when the text is the best path because the search found no words,
     /// plus `"alternatives": [{"text", "score"}]` when there is more than one. Seconds and
     /// confidences have three decimals; keys are in that fixed order.
     public func jsonLine() -> String {
@@ -119,6 +120,9 @@ extension Transcript {
                     json.key("end"); json.number(word.end)
                     json.key("conf"); json.number(word.confidence)
                 }
+            }
+            if let fallback {
+                json.key("fallback"); json.string(fallback)
             }
             if alternatives.count > 1 {
                 json.key("alternatives")

@@ -6,6 +6,8 @@ import Steno
 //   swift run -c release steno-bench network [workers] [repeats]   (workers: default the number of cores)
 //   swift run -c release steno-bench stream [MODEL AUDIO]
 //   swift run -c release steno-bench formats MANIFEST [--limit N] [-- steno evaluate options]
+//   swift run -c release steno-bench lm FILE [repeats]                      (LanguageModelBenchmark.swift)
+//   swift run -c release steno-bench decoding --manifest FILE --config ...   (DecodingBenchmark.swift)
 // Figures are medians over the repeats; OpenBLAS runs on one thread unless told otherwise.
 
 BLASKernel.restartWithSuggestedCoreType()
@@ -25,13 +27,27 @@ if suite == "formats" {
     }
     exit(0)
 }
+if suite == "lm" {
+    guard let path = arguments.first else { print("usage: steno-bench lm FILE [repeats]"); exit(2) }
+    try runLanguageModelBenchmark(path: path, repeats: arguments.dropFirst().first.flatMap(Int.init) ?? 21)
+    exit(0)
+}
+if suite == "decoding" {
+    do {
+        try runDecodingBenchmark(Array(arguments))
+    } catch {
+        FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+        exit(1)
+    }
+    exit(0)
+}
 if suite == "network" {
     let workers = arguments.first.flatMap(Int.init) ?? ProcessInfo.processInfo.activeProcessorCount
     runNetworkBenchmark(workers: workers, repeats: arguments.dropFirst().first.flatMap(Int.init) ?? 5)
     exit(0)
 }
 guard suite == "frontend" else {
-    print("usage: steno-bench frontend [seconds] [repeats] | steno-bench network [workers] [repeats] | steno-bench stream [MODEL AUDIO] | steno-bench formats MANIFEST [--limit N] [-- evaluate options]")
+    print("usage: steno-bench frontend [seconds] [repeats] | steno-bench network [workers] [repeats] | steno-bench stream [MODEL AUDIO] | steno-bench formats MANIFEST [--limit N] [-- evaluate options] | steno-bench lm FILE [repeats] | steno-bench decoding --manifest FILE --config ...")
     exit(2)
 }
 BLASThreads.set(1)

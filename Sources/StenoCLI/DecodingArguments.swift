@@ -20,7 +20,7 @@ struct DecodingArguments: ParsableArguments {
     @Option(parsing: .unconditional, help: ArgumentHelp("Inputs transcribed in parallel (one recognizer and one BLAS thread each).", valueName: "n"))
     var threads: Int = 1
 
-    @Option(help: ArgumentHelp("Word n-gram language model in the ARPA format, applied during beam search. Default: the bundled one, with the bundled model.", valueName: "file"))
+    @Option(help: ArgumentHelp("Word n-gram language model, ARPA or binary ('steno lm compile'), applied during beam search. Default: the bundled one, with the bundled model.", valueName: "file"))
     var lm: String?
 
     @Flag(help: "Transcribe a file shorter than its header declares (cut off while copying or recording) as far as it goes, with a warning, instead of failing.")
@@ -29,8 +29,17 @@ struct DecodingArguments: ParsableArguments {
     @Flag(name: .customLong("no-lm"), help: "Decode without a language model (not even the bundled one).")
     var noLanguageModel = false
 
-    @Flag(help: "With a language model, also output words it does not know (by default the output keeps to the LM's words, unless --vocabulary names others).")
+    @Flag(help: "With a language model, also output words it does not know, spelled as heard and scored by the unknown-word model\(Self.openVocabularyByDefault ? " (the default)" : "").")
     var openVocabulary = false
+
+    @Flag(help: "With a language model, output only the words it knows\(Self.openVocabularyByDefault ? "" : " (the default)").")
+    var closedVocabulary = false
+
+    @Option(name: .customLong("unk-penalty"), parsing: .unconditional, help: ArgumentHelp("Open vocabulary: score added once to a word the LM does not know (natural log).", valueName: "p"))
+    var unknownWordPenalty: Float = Self.defaultUnknownWordPenalty
+
+    @Option(name: .customLong("unk-char-penalty"), parsing: .unconditional, help: ArgumentHelp("Open vocabulary: score added per character of a word the LM does not know (natural log).", valueName: "p"))
+    var unknownCharacterPenalty: Float = Self.defaultUnknownCharacterPenalty
 
     @Option(parsing: .unconditional, help: ArgumentHelp("Weight of the language model's log probability.", valueName: "α"))
     var lmWeight: Float = Self.defaultLanguageModelWeight
@@ -48,6 +57,14 @@ struct DecodingArguments: ParsableArguments {
     static let languageModelBeamWidth = 16
     /// LM weight and word bonus, tuned for the bundled model and LM on the validation speakers.
     static let defaultLanguageModelWeight: Float = 0.5, defaultWordBonus: Float = 2
+    /// Whether words outside the LM may be output unless --closed-vocabulary, and the unknown-word
+    /// model's costs, tuned for the bundled model and LM by tools/tune_open_vocabulary.sh.
+    static let openVocabularyByDefault = true
+    static let defaultUnknownWordPenalty = RecognizerOptions().unknownWordPenalty
+    static let defaultUnknownCharacterPenalty = RecognizerOptions().unknownCharacterPenalty
+
+    /// Whether the output may hold words outside the LM.
+    var usesOpenVocabulary: Bool { openVocabulary || (Self.openVocabularyByDefault && !closedVocabulary) }
 
     /// The language model to decode with: --lm; else, with the bundled acoustic model, the bundled
     /// LM; none with --no-lm or with a model of one's own.
@@ -62,6 +79,10 @@ struct DecodingArguments: ParsableArguments {
 
     func validate() throws {
         if noLanguageModel && lm != nil { throw ValidationError("--lm and --no-lm cannot be combined") }
+        if openVocabulary && closedVocabulary { throw ValidationError("--open-vocabulary and --closed-vocabulary cannot be combined") }
+        if !unknownWordPenalty.isFinite || !unknownCharacterPenalty.isFinite {
+            throw ValidationError("--unk-penalty and --unk-char-penalty must be numbers")
+        }
         if let beamWidth, beamWidth < 1 { throw ValidationError("--beam-width must be at least 1 (1 decodes greedily), got \(beamWidth)") }
         if alternatives < 1 { throw ValidationError("--alternatives must be at least 1, got \(alternatives)") }
         if alternatives > effectiveBeamWidth {
@@ -97,11 +118,11 @@ struct DecodingArguments: ParsableArguments {
         if let path = languageModelPath {
             let languageModel = try NGramLanguageModel(contentsOf: path)
             options.languageModel = languageModel
-            // A word LM scores an unknown word once however long it is, so an open search learns to
-            // run words together; keeping to the LM's words (as DeepSpeech's scorer trie does) stops that.
-            if vocabulary == nil && !openVocabulary {
-                options.vocabulary = (0..<languageModel.vocabularySize).map(languageModel.word).filter { !$0.hasPrefix("<") }
-            }
+            // Open vocabulary: unknown words pay per character (else the search runs words together);
+            // closed: only the LM's words, as DeepSpeech's scorer trie does.
+            options.unknownWordPenalty = unknownWordPenalty
+            options.unknownCharacterPenalty = unknownCharacterPenalty
+            options.closedVocabulary = !usesOpenVocabulary
         }
         if let vocabulary {
             let entries = try TextFile.lines(of: vocabulary).map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty && !$0.hasPrefix("#") }

@@ -20,7 +20,7 @@ struct InfoCommand: ParsableCommand {
             if let lm = DefaultModel.languageModelPath {
                 let model = try NGramLanguageModel(contentsOf: lm)
                 let counts = model.counts.enumerated().map { "\($0.element) \($0.offset + 1)-grams" }.joined(separator: ", ")
-                text += "\nlanguage model: \(lm) (\(model.order)-gram ARPA: \(counts); used by default with this model, --no-lm turns it off)"
+                text += "\nlanguage model: \(lm) (\(model.order)-gram \(model.isBinary ? "binary" : "ARPA"): \(counts); used by default with this model, --no-lm turns it off)"
             }
             try StandardOutput.emit(text + "\n")
             return

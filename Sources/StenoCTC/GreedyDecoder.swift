@@ -57,9 +57,12 @@ public final class StreamingGreedyDecoder {
         }
     }
 
+    /// Turns each word's evidence into its confidence; nil keeps the uncalibrated geometric mean.
+    public var calibration: ConfidenceCalibration? = ConfidenceModel.bundled.bestPath
+
     /// The best path so far, as text with word timings.
     public var hypothesis: Hypothesis {
-        let words = alphabet.words(from: emitted, secondsPerFrame: secondsPerFrame)
+        let words = alphabet.words(from: emitted, secondsPerFrame: secondsPerFrame).calibrated(with: calibration)
         return Hypothesis(text: words.map(\.word).joined(separator: " "), words: words, score: logScore)
     }
 

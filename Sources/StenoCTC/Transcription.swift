@@ -6,14 +6,19 @@ public struct WordTiming: Codable, Sendable, Equatable {
     public var word: String
     /// Start and end in seconds from the beginning of the audio.
     public var start: Double, end: Double
-    /// Confidence in [0, 1]: the geometric mean of the posterior probabilities of the word's characters where they were emitted.
+    /// Confidence in [0, 1]: the estimated probability that the word is right, from ``evidence``
+    /// through the decoder's ``ConfidenceCalibration`` (without one, the geometric mean of the
+    /// posteriors of the word's characters where they were emitted).
     public var confidence: Double
+    /// What the confidence was computed from, when a decoder made the word.
+    public var evidence: WordEvidence?
 
-    public init(word: String, start: Double, end: Double, confidence: Double) {
+    public init(word: String, start: Double, end: Double, confidence: Double, evidence: WordEvidence? = nil) {
         self.word = word
         self.start = start
         self.end = end
         self.confidence = confidence
+        self.evidence = evidence
     }
 }
 
@@ -25,11 +30,16 @@ public struct Hypothesis: Sendable, Equatable {
     public var words: [WordTiming]
     /// The decoder's total log score (natural log; acoustic + weighted LM + bonuses).
     public var score: Double
+    /// Why this is not the search's own result, when it is not: the search ended with no words
+    /// while the acoustic model's best path holds some, so the best path is given instead
+    /// (``PrefixBeamSearch/hypotheses()``). Nil for an ordinary result.
+    public var fallback: String?
 
-    public init(text: String, words: [WordTiming], score: Double) {
+    public init(text: String, words: [WordTiming], score: Double, fallback: String? = nil) {
         self.text = text
         self.words = words
         self.score = score
+        self.fallback = fallback
     }
 }
 
@@ -47,7 +57,8 @@ public struct EmittedLabel: Sendable, Equatable {
 
 extension Alphabet {
     /// Groups emitted labels into words at spaces, timed by `secondsPerFrame` (output frame duration).
-    /// A word starts at its first character's frame and ends one frame after its last.
+    /// A word starts at its first character's frame and ends one frame after its last. Confidences
+    /// are the uncalibrated geometric means; ``calibrated(_:with:)`` replaces them.
     public func words(from labels: [EmittedLabel], secondsPerFrame: Double) -> [WordTiming] {
         var words: [WordTiming] = []
         var current: [EmittedLabel] = []
@@ -55,8 +66,10 @@ extension Alphabet {
             guard let first = current.first, let last = current.last else { return }
             let text = decode(current.map(\.label))
             let meanLog = current.reduce(0.0) { $0 + Double($1.logProbability) } / Double(current.count)
+            let minLog = current.reduce(0.0) { min($0, Double($1.logProbability)) }
+            let evidence = WordEvidence(meanLogPosterior: meanLog, minLogPosterior: minLog, length: current.count)
             words.append(WordTiming(word: text, start: Double(first.frame) * secondsPerFrame,
-                                    end: Double(last.frame + 1) * secondsPerFrame, confidence: exp(meanLog)))
+                                    end: Double(last.frame + 1) * secondsPerFrame, confidence: exp(meanLog), evidence: evidence))
             current = []
         }
         for label in labels {
@@ -64,5 +77,17 @@ extension Alphabet {
         }
         close()
         return words
+    }
+}
+
+extension Array where Element == WordTiming {
+    /// The words with confidences from their evidence through `calibration` (unchanged when nil).
+    public func calibrated(with calibration: ConfidenceCalibration?) -> [WordTiming] {
+        guard let calibration else { return self }
+        return map { word in
+            var word = word
+            if let evidence = word.evidence { word.confidence = calibration.probability(evidence) }
+            return word
+        }
     }
 }

@@ -29,6 +29,34 @@ struct DefaultModelTests {
         }
     }
 
+    @Test("An LM that knows none of the words: the best path comes out, and the JSON says it is a fallback")
+    func fallbackWhenTheSearchFindsNothing() throws {
+        let scratch = Scratch()
+        // No words at all: a closed search can output nothing. (With any word, even an improbable one,
+        // the search outputs it rather than nothing: blanks over clear speech cost more.)
+        let arpa = "\\data\\\nngram 1=3\n\n\\1-grams:\n-8 <unk>\n-99 <s>\n-0.01 </s>\n\n\\end\\\n"
+        try arpa.write(toFile: scratch.file("zebra.arpa"), atomically: true, encoding: .utf8)
+        let station = samplesFolder + "/station.wav"
+        let greedy = try steno(["transcribe", "--no-lm", station])
+        #expect(greedy.status == 0 && !greedy.stdout.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty, "\(greedy.stderr)")
+        let result = try steno(["transcribe", "--format", "json", "--closed-vocabulary", "--lm", scratch.file("zebra.arpa"), station])
+        #expect(result.status == 0, "\(result.stderr)")
+        let object = try #require(JSONSerialization.jsonObject(with: result.stdoutBytes) as? [String: Any])
+        #expect(object["text"] as? String == greedy.stdout.trimmingCharacters(in: .newlines))
+        #expect((object["fallback"] as? String)?.contains("best path") == true, "\(result.stdout)")
+        // The same in `steno stream`'s results.
+        let wav = try Data(contentsOf: URL(fileURLWithPath: station))
+        let streamed = try steno(["stream", "--encoding", "wav", "--closed-vocabulary", "--lm", scratch.file("zebra.arpa")], stdin: wav)
+        #expect(streamed.status == 0 && streamed.stdout.contains("\"fallback\": \"") && streamed.stdout.contains("\"text\": \"where"),
+                "\(streamed.stdout)\(streamed.stderr)")
+        // An ordinary result has no fallback key; a vocabulary the user gave is obeyed even if nothing fits.
+        let normal = try steno(["transcribe", "--format", "json", station])
+        #expect(!normal.stdout.contains("fallback"), "\(normal.stdout)")
+        try "zebra\n".write(toFile: scratch.file("words.txt"), atomically: true, encoding: .utf8)
+        let strict = try steno(["transcribe", "--no-lm", "--vocabulary", scratch.file("words.txt"), station])
+        #expect(strict.status == 0 && strict.stdout == "\n", "\(strict.stdout)")
+    }
+
     @Test("steno evaluate with no flags scores the samples at WER 0; --no-lm decodes without the LM")
     func evaluateSamples() throws {
         let scratch = Scratch()

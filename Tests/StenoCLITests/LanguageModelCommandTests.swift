@@ -21,6 +21,52 @@ struct LanguageModelCommandTests {
         #expect(lm.order == 2 && lm.isKnown("c"))
     }
 
+    @Test("lm compile and lm build --output X.bin write binary models with the ARPA file's scores")
+    func binary() throws {
+        let scratch = Scratch()
+        let lines = (0..<40).map { "the cat \(["sat", "ran", "ate"][$0 % 3]) on mat number \($0 % 7)" }
+        try (lines.joined(separator: "\n") + "\n").write(toFile: scratch.file("text.txt"), atomically: true, encoding: .utf8)
+        let build = try steno(["lm", "build", "--text", scratch.file("text.txt"), "--output", scratch.file("lm.arpa")])
+        let compile = try steno(["lm", "compile", scratch.file("lm.arpa"), "--output", scratch.file("lm.bin")])
+        let direct = try steno(["lm", "build", "--text", scratch.file("text.txt"), "--output", scratch.file("direct.bin")])
+        #expect(build.status == 0 && compile.status == 0 && direct.status == 0, "\(build.stderr)\(compile.stderr)\(direct.stderr)")
+        #expect(compile.stderr.contains("written to \(scratch.file("lm.bin"))"), "\(compile.stderr)")
+        let arpa = try NGramLanguageModel(contentsOf: scratch.file("lm.arpa"))
+        let compiled = try NGramLanguageModel(contentsOf: scratch.file("lm.bin"))
+        let built = try NGramLanguageModel(contentsOf: scratch.file("direct.bin"))
+        #expect(compiled.isBinary && built.isBinary && !arpa.isBinary)
+        for sentence in [["the", "cat", "sat"], ["mat", "number", "three", "the"], ["dog", "on", "mat"]] {
+            #expect(compiled.score(sentence: sentence) == arpa.score(sentence: sentence))
+            #expect(built.score(sentence: sentence) == arpa.score(sentence: sentence))
+        }
+        // Errors name the file; nothing is written.
+        let missing = try steno(["lm", "compile", scratch.file("nope.arpa"), "--output", scratch.file("x.bin")])
+        #expect(missing.status != 0 && missing.stderr.contains("nope.arpa: no such file"), "\(missing.stderr)")
+        try Data(Array(try Data(contentsOf: URL(fileURLWithPath: scratch.file("lm.bin"))).prefix(300))).write(to: URL(fileURLWithPath: scratch.file("cut.bin")))
+        let cut = try steno(["lm", "compile", scratch.file("cut.bin"), "--output", scratch.file("x.bin")])
+        #expect(cut.status != 0 && cut.stderr.contains("cut.bin: truncated binary language model"), "\(cut.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: scratch.file("x.bin")))
+    }
+
+    @Test("lm perplexity: the hand-computed perplexity, without and with the words outside the model")
+    func perplexity() throws {
+        let scratch = Scratch()
+        // P(a) = P(</s>) = 1/2 everywhere, P(<unk>) = 1/4.
+        let arpa = "\\data\\\nngram 1=4\n\n\\1-grams:\n-0.30103 a\n-0.30103 </s>\n-99 <s>\n-0.60206 <unk>\n\n\\end\\\n"
+        try arpa.write(toFile: scratch.file("u.arpa"), atomically: true, encoding: .utf8)
+        try "A.\na b\n\n".write(toFile: scratch.file("text.txt"), atomically: true, encoding: .utf8)
+        let result = try steno(["lm", "perplexity", "--lm", scratch.file("u.arpa"), "--text", scratch.file("text.txt")])
+        #expect(result.status == 0, "\(result.stderr)")
+        let object = try #require(JSONSerialization.jsonObject(with: result.stdoutBytes) as? [String: Any])
+        // Tokens a </s> | a b </s>: without b, four tokens at 1/2 each: perplexity 2. With b at 1/4:
+        // 10^(-(4 log10 ½ + log10 ¼) / 5) = 2^(6/5) = 2.297.
+        #expect(object["sentences"] as? Int == 2 && object["words"] as? Int == 3 && object["oov"] as? Int == 1)
+        #expect(abs((object["perplexity"] as? Double ?? 0) - 2) < 0.01)
+        #expect(abs((object["perplexity_with_oov"] as? Double ?? 0) - pow(2, 1.2)) < 0.01)
+        let missing = try steno(["lm", "perplexity", "--lm", scratch.file("none.bin"), "--text", scratch.file("text.txt")])
+        #expect(missing.status != 0 && missing.stderr.contains("none.bin: no such file"), "\(missing.stderr)")
+    }
+
     @Test("--transcripts reads a manifest's transcripts; --prune shrinks the model")
     func transcriptsAndPruning() throws {
         let scratch = Scratch()

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import StenoCTC
+import StenoLM
 
 /// A 3-letter alphabet ("a", "b", " ") for small exhaustive checks: classes blank, a, b, space.
 let tinyAlphabet = try! Alphabet(characters: ["a", "b", " "])
@@ -90,6 +91,40 @@ struct BeamSearchTests {
         #expect(constrained.hypotheses()[0].text == "a b")
     }
 
+    @Test("An LM that knows none of the words: the search ends empty, so the best path comes out, marked as a fallback")
+    func fallbackWithUnknownWords() throws {
+        // Only "zz" is known; anything else costs <unk>'s 10⁻¹⁰, so the empty output wins the search.
+        let arpa = "\\data\\\nngram 1=4\n\n\\1-grams:\n-10 <unk>\n-99 <s>\n-0.3 zz\n-0.3 </s>\n\n\\end\\\n"
+        let lm = try NGramLanguageModel(arpa: Array(arpa.utf8), name: "zz.arpa")
+        var options = BeamSearchOptions()
+        options.languageModel = lm
+        options.languageModelWeight = 1
+        options.wordBonus = 0
+        options.bestPathFallback = false
+        let strict = PrefixBeamSearch(alphabet: tinyAlphabet, options: options, secondsPerFrame: 0.03)
+        strict.accept(ambiguousFrames())
+        #expect(strict.hypotheses().first?.text == "")
+        options.bestPathFallback = true
+        let search = PrefixBeamSearch(alphabet: tinyAlphabet, options: options, secondsPerFrame: 0.03)
+        search.accept(ambiguousFrames())
+        let best = try #require(search.hypotheses().first)
+        // The best path: a, blank, b.
+        #expect(best.text == "ab" && best.words.map(\.word) == ["ab"])
+        #expect(best.fallback?.contains("best path") == true)
+        // With the LM's words as the lexicon no prefix can end at all; the fallback is the same.
+        options.lexicon = Lexicon(words: ["zz"], alphabet: tinyAlphabet)
+        let closed = PrefixBeamSearch(alphabet: tinyAlphabet, options: options, secondsPerFrame: 0.03)
+        closed.accept(ambiguousFrames())
+        #expect(closed.hypotheses().first?.text == "ab" && closed.hypotheses().first?.fallback != nil)
+        // An ordinary result carries no fallback mark; silence (all blank) stays empty, with no fallback.
+        let free = PrefixBeamSearch(alphabet: tinyAlphabet, options: BeamSearchOptions(), secondsPerFrame: 0.03)
+        free.accept(ambiguousFrames())
+        #expect(free.hypotheses()[0].fallback == nil)
+        let silent = PrefixBeamSearch(alphabet: tinyAlphabet, options: options, secondsPerFrame: 0.03)
+        silent.accept([Float](repeating: log(0.97), count: 1).flatMap { [$0, log(0.01), log(0.01), log(0.01)] })
+        #expect(silent.hypotheses().allSatisfy { $0.text.isEmpty && $0.fallback == nil })
+    }
+
     @Test("A hotword boost turns the decision towards it")
     func hotword() {
         var options = BeamSearchOptions()
@@ -114,7 +149,36 @@ struct BeamSearchTests {
         #expect(spaced.words.map(\.word) == ["a", "b"])
         #expect(abs(spaced.words[0].start - 0) < 1e-9 && abs(spaced.words[0].end - 0.03) < 1e-9)
         #expect(abs(spaced.words[1].start - 0.06) < 1e-9 && abs(spaced.words[1].end - 0.09) < 1e-9)
-        #expect(spaced.words.allSatisfy { $0.confidence > 0.8 && $0.confidence <= 1 })
+        // Evidence: the characters' posteriors where emitted (0.9 each), and the beam's share of
+        // prefixes holding the word (all of them hold "a" at frame 0).
+        for word in spaced.words {
+            let evidence = try! #require(word.evidence)
+            #expect(abs(evidence.meanLogPosterior - log(0.9)) < 1e-6 && evidence.minLogPosterior == evidence.meanLogPosterior)
+            #expect(evidence.length == 1 && !evidence.outOfVocabulary && evidence.logBeamPosterior <= 0)
+            #expect(word.confidence > 0 && word.confidence < 1)
+        }
+        let a = try! #require(hypotheses[0].words.first)
+        #expect(a.word == "a" || a.word == "ab")
+        // Without calibration, the confidence is the geometric mean of the characters' posteriors.
+        options.confidence = nil
+        let plain = PrefixBeamSearch(alphabet: tinyAlphabet, options: options, secondsPerFrame: 0.03)
+        plain.accept(ambiguousFrames())
+        let plainSpaced = plain.hypotheses().first { $0.text == "a b" }!
+        #expect(plainSpaced.words.allSatisfy { abs($0.confidence - 0.9) < 1e-6 })
+    }
+
+    @Test("Calibrated confidence: the logistic mapping of the evidence, monotone in each posterior")
+    func calibration() {
+        let calibration = ConfidenceCalibration(bias: -1, meanLogPosterior: 2, minLogPosterior: 0.5, logBeamPosterior: 1.5,
+                                                outOfVocabulary: -0.7, inverseLength: 0.3)
+        let evidence = WordEvidence(meanLogPosterior: -0.2, minLogPosterior: -0.9, logBeamPosterior: -0.4, outOfVocabulary: true, length: 4)
+        let z = -1 + 2 * -0.2 + 0.5 * -0.9 + 1.5 * -0.4 - 0.7 + 0.3 / 4
+        #expect(abs(calibration.probability(evidence) - 1 / (1 + exp(-z))) < 1e-12)
+        var better = evidence
+        better.logBeamPosterior = 0
+        #expect(calibration.probability(better) > calibration.probability(evidence))
+        better.outOfVocabulary = false
+        #expect(calibration.probability(better) > calibration.probability(evidence))
     }
 }
 

@@ -90,7 +90,10 @@ struct StreamRecognizerTests {
         #expect(!expected.text.isEmpty)
         for pieces in [[160], [333, 1, 4000]] {
             let recognizer = try StreamRecognizer(model: Self.model, options: options, endpointing: .disabled)
-            #expect(Self.finals(try Self.stream(samples, into: recognizer, pieces: pieces)).map(\.text) == [expected.text])
+            let finals = Self.finals(try Self.stream(samples, into: recognizer, pieces: pieces))
+            #expect(finals.map(\.text) == [expected.text])
+            // The same calibrated word confidences as the offline result (three decimals, as in JSON).
+            #expect(finals.first?.words.map { ($0.confidence * 1000).rounded() } == expected.words.map { ($0.confidence * 1000).rounded() })
         }
     }
 

@@ -35,6 +35,10 @@ public struct LanguageModelError: Error, CustomStringConvertible, Sendable, Equa
         case duplicateNGram(String)
         /// The file ends before `\end\` (truncated?).
         case missingEnd
+        /// A binary model shorter than its header says (a partial copy or download).
+        case truncatedBinary(expected: Int, found: Int)
+        /// A binary model whose header or tables are damaged, or written by another format version.
+        case damagedBinary(String)
     }
 
     /// The file the error concerns, as the caller named it.
@@ -61,7 +65,7 @@ public struct LanguageModelError: Error, CustomStringConvertible, Sendable, Equa
         switch kind {
         case .fileNotFound: return "no such file"
         case .unreadable(let reason): return "cannot be read (\(reason))"
-        case .emptyFile: return "the file is empty; expected an ARPA language model"
+        case .emptyFile: return "the file is empty; expected an ARPA or binary language model"
         case .missingDataHeader: return "no \\data\\ line; not an ARPA language model"
         case .badCountLine(let text):
             return "expected \"ngram N=count\" with N the next order, found \"\(text)\""
@@ -79,6 +83,9 @@ public struct LanguageModelError: Error, CustomStringConvertible, Sendable, Equa
         case .unknownWord(let word): return "\"\(word)\" is not among the 1-grams"
         case .duplicateNGram(let words): return "\"\(words)\" is listed twice"
         case .missingEnd: return "the file ends without \\end\\ (truncated?)"
+        case .truncatedBinary(let expected, let found):
+            return "truncated binary language model: \(found) bytes, the header needs \(expected); compile it again (`steno lm compile`)"
+        case .damagedBinary(let why): return "damaged binary language model: \(why)"
         }
     }
 }

@@ -1,5 +1,5 @@
 import Foundation
-import StenoCTC
+import StenoLM
 import Testing
 
 #if canImport(Glibc)
@@ -364,7 +364,7 @@ struct SplitMix {
 /// A random trigram model with consistent counts, its ARPA text, and a textbook scorer over
 /// dictionaries. Two thirds of the trigrams extend a listed bigram; the rest are random, so
 /// many have no listed prefix or suffix bigram (the loader must add those contexts).
-private struct GeneratedModel {
+struct GeneratedModel {
     var vocabulary: [String]
     /// Words joined by spaces → (log10 probability, log10 back-off).
     var entries: [String: (probability: Float, backoff: Float)] = [:]

@@ -26,10 +26,19 @@ struct Vocabulary: Sendable {
     }
 
     var count: Int { records.count }
+    /// Hash slots (a power of two).
+    var slotCount: Int { slots.count }
+    /// Bytes in the record pool.
+    var poolBytes: Int { pool.count }
+
+    /// The three arrays, for writing the binary format (see ``VocabularyView``).
+    func withStorage<R>(_ body: (_ slots: [UInt64], _ records: [UInt32], _ pool: [UInt8]) -> R) -> R {
+        body(slots, records, pool)
+    }
 
     /// FNV-1a over the bytes, then a multiply-xorshift finish so every bit mixes.
     @inline(__always)
-    private static func hash(_ bytes: UnsafeBufferPointer<UInt8>) -> UInt64 {
+    static func hash(_ bytes: UnsafeBufferPointer<UInt8>) -> UInt64 {
         var h: UInt64 = 0xcbf2_9ce4_8422_2325
         for byte in bytes { h = (h ^ UInt64(byte)) &* 0x0000_0100_0000_01b3 }
         h = (h ^ (h >> 29)) &* 0xbf58_476d_1ce4_e5b9
@@ -60,7 +69,7 @@ struct Vocabulary: Sendable {
 
     /// Whether the `bytes.count` bytes at `stored` equal `bytes` (words are short: no call to memcmp).
     @inline(__always)
-    private static func same(_ stored: UnsafeRawPointer, _ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+    static func same(_ stored: UnsafeRawPointer, _ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
         guard let base = bytes.baseAddress else { return true }
         let other = UnsafeRawPointer(base)
         var i = 0
@@ -183,7 +192,11 @@ struct NGramTable: Sendable {
 
     /// Where the probe sequence of `hash` begins.
     @inline(__always)
-    private func home(_ hash: UInt64) -> Int {
+    private func home(_ hash: UInt64) -> Int { Self.home(hash, capacity: capacity) }
+
+    /// Where the probe sequence of `hash` begins in a table of `capacity` slots.
+    @inline(__always)
+    static func home(_ hash: UInt64, capacity: Int) -> Int {
         let mixed = hash ^ (hash >> 32)
         return Int(truncatingIfNeeded: mixed.multipliedFullWidth(by: UInt64(capacity)).high)
     }
@@ -263,4 +276,100 @@ struct NGramTable: Sendable {
             }
         }
     }
+}
+
+// MARK: - Read-only views, as the model uses them
+
+/// The vocabulary's lookup table in a model image (see ``Vocabulary`` for the records and slots).
+/// Every read is checked against the section bounds, so damaged bytes cannot lead outside them.
+struct VocabularyView: @unchecked Sendable {
+    let slots: UnsafePointer<UInt64>
+    let slotCount: Int
+    let records: UnsafePointer<UInt32>
+    let count: Int
+    let pool: UnsafeRawPointer
+    let poolBytes: Int
+
+    /// The record at `offset`: (id, bytes), or nil when it does not fit in the pool.
+    @inline(__always)
+    private func record(at offset: Int) -> (id: UInt32, bytes: UnsafeRawBufferPointer)? {
+        guard offset >= 0, offset <= poolBytes - 8 else { return nil }
+        let id = UInt32(littleEndian: pool.loadUnaligned(fromByteOffset: offset, as: UInt32.self))
+        let length = Int(UInt32(littleEndian: pool.loadUnaligned(fromByteOffset: offset + 4, as: UInt32.self)))
+        guard length <= poolBytes - 8 - offset else { return nil }
+        return (id, UnsafeRawBufferPointer(start: pool + offset + 8, count: length))
+    }
+
+    /// The id of the word spelled by `bytes`, or nil.
+    @inline(__always)
+    func id(of bytes: UnsafeBufferPointer<UInt8>) -> UInt32? {
+        let hash = Vocabulary.hash(bytes)
+        let mask = slotCount - 1
+        var index = Int(truncatingIfNeeded: hash) & mask
+        let tag = hash & 0xffff_ffff_0000_0000
+        for _ in 0..<slotCount {
+            let entry = slots[index]
+            if entry == 0 { return nil }
+            if entry & 0xffff_ffff_0000_0000 == tag, let (id, stored) = record(at: Int(truncatingIfNeeded: entry & 0xffff_ffff) - 1),
+               stored.count == bytes.count, Vocabulary.same(stored.baseAddress ?? pool, bytes) {
+                return id < UInt32(count) ? id : nil
+            }
+            index = (index + 1) & mask
+        }
+        return nil
+    }
+
+    /// The id of `word`, or nil.
+    func id(of word: String) -> UInt32? {
+        var word = word
+        return word.withUTF8 { id(of: $0) }
+    }
+
+    /// The spelling of word `id` (0..<count); empty when the record is damaged.
+    func word(_ id: Int) -> String {
+        guard let (_, bytes) = record(at: Int(records[id])) else { return "" }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+}
+
+/// One order's n-gram table in a model image (see ``NGramTable`` for the slot layout).
+/// A probe visits at most every slot once, so a damaged table cannot make a lookup loop.
+struct NGramTableView: @unchecked Sendable {
+    let order: Int
+    let hasBackoff: Bool
+    let stride: Int
+    let slots: UnsafePointer<UInt32>
+    let capacity: Int
+
+    /// The slot of `key` (order ids, most recent first, hashed to `hash`), or nil.
+    @inline(__always)
+    func find(_ key: UnsafePointer<UInt32>, hash: UInt64) -> Int? {
+        var slot = NGramTable.home(hash, capacity: capacity)
+        for _ in 0..<capacity {
+            let base = slots + slot * stride
+            if base[0] == NGramTable.emptyMark { return nil }
+            var i = 0
+            while i < order && base[i] == key[i] { i += 1 }
+            if i == order { return slot }
+            slot += 1
+            if slot == capacity { slot = 0 }
+        }
+        return nil
+    }
+
+    /// The log10 probability in `slot`.
+    @inline(__always)
+    func probability(_ slot: Int) -> Float { Float(bitPattern: slots[slot * stride + order]) }
+
+    /// The log10 back-off in `slot` (−0.0 marks a context nothing extends).
+    @inline(__always)
+    func backoff(_ slot: Int) -> Float { hasBackoff ? Float(bitPattern: slots[slot * stride + order + 1]) : 0 }
+}
+
+/// Per-word scores in a model image (the caller checks indices against the vocabulary size).
+struct FloatsView: @unchecked Sendable {
+    let base: UnsafePointer<Float>
+
+    @inline(__always)
+    subscript(index: Int) -> Float { base[index] }
 }

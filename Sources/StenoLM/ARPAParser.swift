@@ -20,31 +20,6 @@ struct ARPAContents: Sendable {
     var tables: [NGramTable]
 }
 
-/// The bytes of the file at `path`, mapped read-only for the duration of `body`.
-func withMappedFile<Result>(
-    _ path: String, _ body: (UnsafeBufferPointer<UInt8>) throws(LanguageModelError) -> Result
-) throws(LanguageModelError) -> Result {
-    func failure(_ kind: LanguageModelError.Kind) -> LanguageModelError { LanguageModelError(file: path, kind: kind) }
-    let descriptor = open(path, O_RDONLY)
-    guard descriptor >= 0 else {
-        let code = errno
-        throw failure(code == ENOENT ? .fileNotFound : .unreadable(String(cString: strerror(code))))
-    }
-    defer { close(descriptor) }
-    var info = stat()
-    guard fstat(descriptor, &info) == 0 else { throw failure(.unreadable(String(cString: strerror(errno)))) }
-    if (info.st_mode & S_IFMT) == S_IFDIR { throw failure(.unreadable("is a directory")) }
-    guard (info.st_mode & S_IFMT) == S_IFREG else { throw failure(.unreadable("not a regular file; cannot be mapped")) }
-    let size = Int(info.st_size)
-    guard size > 0 else { throw failure(.emptyFile) }
-    guard let address = mmap(nil, size, PROT_READ, MAP_PRIVATE, descriptor, 0), address != MAP_FAILED else {
-        throw failure(.unreadable("mmap: " + String(cString: strerror(errno))))
-    }
-    defer { munmap(address, size) }
-    _ = madvise(address, size, MADV_SEQUENTIAL)
-    return try body(UnsafeBufferPointer(start: address.assumingMemoryBound(to: UInt8.self), count: size))
-}
-
 /// Drops the pages of a read-only file mapping before `end` from this process (they stay in the
 /// page cache), so reading a big file does not also hold it all as resident memory.
 private func releaseMappedPages(_ bytes: UnsafeBufferPointer<UInt8>, before end: Int) {

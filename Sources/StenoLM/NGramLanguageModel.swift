@@ -1,4 +1,10 @@
-/// A word n-gram language model read from an ARPA file (as KenLM's `lmplz`, SRILM's `ngram-count`
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// A word n-gram language model read from an ARPA file or its binary form (`steno lm compile`) (as KenLM's `lmplz`, SRILM's `ngram-count`
 /// and most toolkits write), for scoring words during CTC prefix beam search.
 ///
 /// **Scores** are log10 probabilities, as in the file. P(w | h) is the listed probability of the
@@ -26,7 +32,9 @@
 ///
 /// **Memory**: one `Float` pair per word, and per n-gram of order n ≥ 2 one hash-table slot of
 /// n `UInt32` ids and the scores, about 1.5 slots per n-gram (a trigram takes ≈ 24 bytes).
-/// The file is mapped, not copied, while it is read.
+/// An ARPA file is mapped while it is read and its tables built in memory; a binary file
+/// (`BinaryLanguageModelFormat.swift` gives its layout) holds those tables as they are and is
+/// mapped for the model's lifetime, so loading it costs a header check whatever its size.
 ///
 /// The model is immutable once loaded, so one instance can serve any number of threads.
 public final class NGramLanguageModel: Sendable {
@@ -48,41 +56,92 @@ public final class NGramLanguageModel: Sendable {
     /// The id of `</s>`, if the model has it.
     public let sentenceEndID: Int?
 
-    private let vocabulary: Vocabulary
-    private let unigramProbabilities: [Float]
-    private let unigramBackoffs: [Float]
-    private let tables: [NGramTable]
+    /// The tables, laid out as in the binary format: mapped from a binary file, or built from ARPA text.
+    private let image: ImageBytes
+    private let vocabulary: VocabularyView
+    private let unigramProbabilities: FloatsView
+    private let unigramBackoffs: FloatsView
+    private let tables: [NGramTableView]
+    /// The CRC-32 the header gives for the bytes after it (see ``verify()``).
+    private let bodyChecksum: UInt32
+    /// Whether the model was mapped from a binary file (rather than parsed from ARPA text).
+    public let isBinary: Bool
 
-    /// Loads the ARPA file at `path` (mapped, not read into memory).
+    /// Loads the language model at `path`: a binary model (`steno lm compile`), mapped and
+    /// used in place, or an ARPA file, parsed (the file's first bytes tell which).
     /// - Throws: ``LanguageModelError`` naming `path`, and the line when the problem is on one.
     public convenience init(contentsOf path: String) throws(LanguageModelError) {
-        let contents = try withMappedFile(path) { bytes throws(LanguageModelError) in
-            try ARPAParser.parse(bytes, name: path, isMapped: true)
+        let file = try ImageBytes(mapping: path)
+        if isBinaryLanguageModel(file.buffer) {
+            try self.init(image: file, name: path)
+        } else {
+            file.advise(MADV_SEQUENTIAL)
+            let contents = try ARPAParser.parse(file.buffer, name: path, isMapped: true)
+            try self.init(image: contents.binaryImage(), name: path)
         }
-        self.init(contents: contents, name: path)
     }
 
-    /// Loads a model from the bytes of an ARPA file; `name` stands for the file in errors.
+    /// Loads a model from the bytes of an ARPA file or a binary model; `name` stands for the file in errors.
     /// - Throws: ``LanguageModelError`` naming `name`, and the line when the problem is on one.
     public convenience init(arpa data: some Collection<UInt8>, name: String) throws(LanguageModelError) {
-        let parse = { (bytes: UnsafeBufferPointer<UInt8>) in
-            Result { () throws(LanguageModelError) in try ARPAParser.parse(bytes, name: name) }
+        let load = { (bytes: UnsafeBufferPointer<UInt8>) in
+            Result { () throws(LanguageModelError) -> ImageBytes in
+                if isBinaryLanguageModel(bytes) {
+                    let copy = ImageBytes(allocating: bytes.count)
+                    if let base = bytes.baseAddress { copy.mutableBase.copyMemory(from: base, byteCount: bytes.count) }
+                    return copy
+                }
+                return try ARPAParser.parse(bytes, name: name).binaryImage()
+            }
         }
-        let result = data.withContiguousStorageIfAvailable(parse) ?? Array(data).withUnsafeBufferPointer(parse)
-        self.init(contents: try result.get(), name: name)
+        let result = data.withContiguousStorageIfAvailable(load) ?? Array(data).withUnsafeBufferPointer(load)
+        try self.init(image: try result.get(), name: name)
     }
 
-    private init(contents: ARPAContents, name: String) {
+    /// A model over `image`, a whole binary model; its header is checked here.
+    private init(image: ImageBytes, name: String) throws(LanguageModelError) {
+        let (layout, checksum) = try BinaryLayout.read(UnsafeRawBufferPointer(start: image.base, count: image.count), name: name)
+        self.image = image
         self.name = name
-        order = contents.counts.count
-        counts = contents.counts
-        vocabulary = contents.vocabulary
-        unigramProbabilities = contents.unigramProbabilities
-        unigramBackoffs = contents.unigramBackoffs
-        tables = contents.tables
-        unknownWordID = contents.vocabulary.id(of: "<unk>").map(Int.init)
-        sentenceStartID = contents.vocabulary.id(of: "<s>").map(Int.init)
-        sentenceEndID = contents.vocabulary.id(of: "</s>").map(Int.init)
+        bodyChecksum = checksum
+        isBinary = !image.isAllocated
+        order = layout.order
+        counts = layout.counts
+        let base = image.base
+        vocabulary = VocabularyView(
+            slots: (base + layout.vocabularySlotsOffset).assumingMemoryBound(to: UInt64.self), slotCount: layout.vocabularySlots,
+            records: (base + layout.recordsOffset).assumingMemoryBound(to: UInt32.self), count: layout.wordCount,
+            pool: base + layout.poolOffset, poolBytes: layout.poolBytes)
+        unigramProbabilities = FloatsView(base: (base + layout.probabilitiesOffset).assumingMemoryBound(to: Float.self))
+        unigramBackoffs = FloatsView(base: (base + layout.backoffsOffset).assumingMemoryBound(to: Float.self))
+        tables = (2..<(layout.order + 1)).map { n in
+            NGramTableView(
+                order: n, hasBackoff: n < layout.order, stride: layout.stride(order: n),
+                slots: (base + layout.tableOffsets[n - 2]).assumingMemoryBound(to: UInt32.self),
+                capacity: layout.tableCapacities[n - 2])
+        }
+        unknownWordID = vocabulary.id(of: "<unk>").map(Int.init)
+        sentenceStartID = vocabulary.id(of: "<s>").map(Int.init)
+        sentenceEndID = vocabulary.id(of: "</s>").map(Int.init)
+    }
+
+    // MARK: - The binary format
+
+    /// The model in the binary format (`steno lm compile`), for writing to a file: the image
+    /// this model reads from, so loading the file gives exactly these scores.
+    public func withBinaryRepresentation<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
+        try body(UnsafeRawBufferPointer(start: image.base, count: image.count))
+    }
+
+    /// Checks the CRC-32 of the whole model against its header. Loading checks only the header
+    /// and the sizes (reading every byte of a large model would take longer than using it);
+    /// `steno lm compile` and `steno info` call this.
+    /// - Throws: ``LanguageModelError`` when the bytes after the header were changed.
+    public func verify() throws(LanguageModelError) {
+        let body = UnsafeRawBufferPointer(start: image.base + BinaryLayout.headerSize, count: image.count - BinaryLayout.headerSize)
+        guard CRC32.checksum(body) == bodyChecksum else {
+            throw LanguageModelError(file: name, kind: .damagedBinary("the checksum of the n-gram tables does not match (the file is damaged)"))
+        }
     }
 
     // MARK: - Vocabulary

@@ -1,5 +1,5 @@
 import Foundation
-import StenoCTC
+import StenoLM
 import StenoNN
 import Testing
 
