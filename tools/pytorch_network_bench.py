@@ -8,7 +8,7 @@ rate), bidirectional LSTMs of 256 units per direction (3 and 4 layers), a linear
 CTC, Adam; a training step on a batch of 32 utterances of 600-1200 input frames (6-12 s), and
 inference on one 60 s utterance with batch 1. PyTorch has no latency-controlled LSTM, so its twin of
 every Steno row is the whole-utterance BiLSTM (cuDNN-style, the cheaper computation). Training is
-measured with a padded batch and with packed sequences, on 1 thread and on every core.
+measured with a padded batch (and with packed sequences, --packed), on 1 thread and on every core.
 
 It also measures bfloat16 against float32 matrix products at the LSTM's shapes (one thread), the
 question the data-parallel issue asks about bfloat16 training: Debian 12's OpenBLAS 0.3.21 is built
@@ -119,6 +119,7 @@ def main():
     here = os.path.dirname(os.path.abspath(__file__))
     parser.add_argument("--steno-bench", default=os.path.join(here, "..", ".build", "release", "steno-bench"))
     parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--packed", action="store_true", help="also time packed sequences (about 10x slower here)")
     args = parser.parse_args()
     cores = os.cpu_count() or 1
     print(f"PyTorch {torch.__version__}, {cores} cores")
@@ -129,9 +130,9 @@ def main():
     for layers in (3, 4):
         for threads in sorted({1, cores}):
             padded = training_rate(layers, threads, False, args.repeats)
-            packed = training_rate(layers, threads, True, args.repeats)
+            packed = training_rate(layers, threads, True, args.repeats) if args.packed else 0
             torch_rates[(layers, threads)] = max(padded, packed)
-            print(f"BiLSTM {layers}x256, {threads} thread(s): training {padded:.0f} input frames/s padded, {packed:.0f} packed")
+            print(f"BiLSTM {layers}x256, {threads} thread(s): training {padded:.0f} input frames/s padded" + (f", {packed:.0f} packed" if args.packed else ""))
         seconds = inference_seconds(layers, args.repeats)
         torch_rates[(layers, "inference")] = seconds
         print(f"BiLSTM {layers}x256: inference on 60 s, batch 1, 1 thread: {seconds:.3f} s")
