@@ -12,8 +12,8 @@ func broadbandSignal(seconds: Double = 2) -> [Float] {
     }
 }
 
-/// Power of `x` above `frequency` Hz as a fraction of its total, from one long FFT-free estimate:
-/// the mean power of a frequency-domain projection via the Goertzel-free periodogram of frames.
+/// Power of `x` above `frequency` Hz as a fraction of its total (DC bin left out), summed over the
+/// frames of its power spectrogram (Steno's own spectrogram features, 25 ms frames).
 func fractionAbove(_ frequency: Double, in x: [Float], rate: Double = 16_000) -> Double {
     let options = FeatureOptions.spectrogram()
     let frames = try! FeatureExtractor(options: options).compute(x)
