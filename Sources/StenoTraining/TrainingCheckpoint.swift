@@ -26,15 +26,11 @@ public enum TrainingCheckpoint {
     /// started afresh; it is what a repository keeps so a long run can go on from a fresh clone.
     public static func weightsOnly(_ path: String) throws -> ModelContainer {
         let container = try ModelContainer(contentsOf: path)
-        guard try trainingState(in: container) != nil else {
+        let header = try container.decodeMetadata(TrainingCheckpointHeader.self)
+        guard header.training != nil else {
             throw ModelLoadError(file: path, problem: "is a model file, not a training checkpoint")
         }
-        let header = try container.decodeMetadata(TrainingCheckpointHeader.self)
         let model = try AcousticModel(container: container, name: path)
         return try model.container(header: header)
-    }
-
-    private static func trainingState(in container: ModelContainer) throws -> TrainingState? {
-        try TrainingCheckpointHeader.trainingState(in: container)
     }
 }

@@ -32,7 +32,7 @@ public struct NoiseAugmentation: Codable, Sendable, Equatable {
             state = smoothing * state + (1 - smoothing) * random.normal()
             noise[i] = state
         }
-        let signalPower = samples.reduce(0.0) { $0 + Double($1) * Double($1) } / Double(max(1, samples.count))
+        let signalPower = power(samples)
         let noisePower = noise.reduce(0.0) { $0 + $1 * $1 } / Double(max(1, noise.count))
         guard signalPower > 0, noisePower > 0 else { return samples }
         let scale = (signalPower / noisePower / pow(10, snr / 10)).squareRoot()
