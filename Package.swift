@@ -23,8 +23,10 @@ let package = Package(
         .target(name: "StenoAudio", dependencies: ["CSndfile", "CSamplerate"]),
         // Frames, windows, FFT (FFTW), mel filterbank, log-mel, MFCC, normalization.
         .target(name: "StenoFeatures", dependencies: ["CFFTW"]),
-        // Matrices over BLAS and network layers.
-        .target(name: "StenoNN", dependencies: ["COpenBLAS"]),
+        // Matrices over BLAS and network layers; fast inference over Steno's own kernels.
+        .target(name: "StenoNN", dependencies: ["COpenBLAS", "CStenoKernels"]),
+        // Steno's inference kernels in C (AVX2 + FMA, chosen at run time, and portable C).
+        .target(name: "CStenoKernels"),
         // Word language models: ARPA and binary n-gram files, Kneser-Ney estimation.
         .target(name: "StenoLM"),
         // CTC loss and gradient, greedy and prefix beam search.

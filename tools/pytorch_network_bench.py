@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """PyTorch's twin of `steno-bench network`, run side by side with it, so ratios come from one run.
 
-    python3 tools/pytorch_network_bench.py [--repeats 5] [--steno-bench .build/release/steno-bench]
+    python3 tools/pytorch_network_bench.py [--repeats 5] [--steno-bench .build/release/steno-bench] [--inference]
 
 Same shapes as Steno's benchmark: 80 log-mel bins stacked by 3 (240 inputs at a third of the frame
 rate), bidirectional LSTMs of 256 units per direction (3 and 4 layers), a linear layer to 29 classes,
@@ -9,6 +9,8 @@ CTC, Adam; a training step on a batch of 32 utterances of 600-1200 input frames 
 inference on one 60 s utterance with batch 1. PyTorch has no latency-controlled LSTM, so its twin of
 every Steno row is the whole-utterance BiLSTM (cuDNN-style, the cheaper computation). Training is
 measured with a padded batch (and with packed sequences, --packed), on 1 thread and on every core.
+With --inference, only inference: `steno-bench inference` (the training code's forward pass, and
+InferenceNetwork in float32 and int8) against PyTorch's forward pass, one thread each.
 
 It also measures bfloat16 against float32 matrix products at the LSTM's shapes (one thread), the
 question the data-parallel issue asks about bfloat16 training: Debian 12's OpenBLAS 0.3.21 is built
@@ -114,15 +116,34 @@ def steno_figures(bench, workers, repeats):
     return training, inference
 
 
+def inference_comparison(bench, repeats):
+    """`steno-bench inference` against PyTorch's batch-1 forward pass, one thread each, in one run."""
+    output = subprocess.run([bench, "inference", str(repeats)], check=True, capture_output=True, text=True).stdout
+    print(output, end="")
+    torch_seconds = {layers: inference_seconds(layers, repeats) for layers in (3, 4)}
+    for layers, seconds in torch_seconds.items():
+        print(f"PyTorch BiLSTM {layers}x256: inference on 60 s, batch 1, 1 thread: {seconds:.3f} s")
+    print("\nRatios (PyTorch's time over Steno's; above 1 means Steno is faster):")
+    for line in output.splitlines():
+        found = re.match(r"(.+), (\w+): inference on 60 s, batch 1: ([\d.]+) s", line) or re.match(r"(.+), (reference) \(training code\): ([\d.]+) s", line)
+        if found:
+            layers = int(re.search(r"(\d)×256", found.group(1)).group(1))
+            print(f"{found.group(1)}, {found.group(2)}: {torch_seconds[layers] / float(found.group(3)):.2f}x")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     here = os.path.dirname(os.path.abspath(__file__))
     parser.add_argument("--steno-bench", default=os.path.join(here, "..", ".build", "release", "steno-bench"))
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--packed", action="store_true", help="also time packed sequences (about 10x slower here)")
+    parser.add_argument("--inference", action="store_true", help="only batch-1 inference (steno-bench inference), float32 and int8")
     args = parser.parse_args()
     cores = os.cpu_count() or 1
     print(f"PyTorch {torch.__version__}, {cores} cores")
+    if args.inference:
+        inference_comparison(args.steno_bench, args.repeats)
+        return 0
     training, inference = steno_figures(args.steno_bench, cores, args.repeats)
 
     print("\nPyTorch twin (whole-utterance BiLSTM):")

@@ -14,6 +14,8 @@ public struct ModelDescription: Codable, Sendable, Equatable {
     public var normalization: NormalizationStatistics?
     /// Where the model came from and how well it did.
     public var provenance: Provenance
+    /// How the weights are stored and computed with at inference; `nil` (older files) is float32.
+    public var precision: WeightPrecision?
 
     /// Training data, settings and measured results, for `steno info`.
     public struct Provenance: Codable, Sendable, Equatable {
@@ -52,6 +54,24 @@ public final class AcousticModel: @unchecked Sendable {
     public var description: ModelDescription
     /// The network; its parameters are the model's weights.
     public let network: AcousticNetwork<Float>
+    private var frozen: InferenceNetwork?
+    private let frozenLock = NSLock()
+
+    /// The network frozen for recognition in the model's precision (built on first use, then
+    /// shared by every recognizer of this model). Call ``weightsChanged()`` after changing weights.
+    public var inference: InferenceNetwork {
+        frozenLock.withLock {
+            if let frozen { return frozen }
+            let built = InferenceNetwork(network, precision: description.precision ?? .float32)
+            frozen = built
+            return built
+        }
+    }
+
+    /// Drops the frozen network, so that recognition uses the network's current weights.
+    public func weightsChanged() {
+        frozenLock.withLock { frozen = nil }
+    }
 
     /// A model with freshly initialised weights drawn from `seed`.
     public init(_ description: ModelDescription, seed: UInt64) {
@@ -100,6 +120,7 @@ public final class AcousticModel: @unchecked Sendable {
             }
             parameter.values = tensor.values
         }
+        weightsChanged()
     }
 
     /// The weights as named tensors.
@@ -117,9 +138,23 @@ public final class AcousticModel: @unchecked Sendable {
         return try ModelContainer(encoding: header, tensors: weightTensors + extraTensors)
     }
 
-    /// Writes the model to `path` atomically; `float16` halves the size.
+    /// Writes the model to `path` atomically; `float16` halves the size. A model whose precision is
+    /// int8 is always written as int8.
     public func write(to path: String, storage: ModelContainer.Storage = .float32) throws {
-        try container().write(to: path, storage: storage)
+        try container().write(to: path, storage: description.precision == .int8 ? .int8 : storage)
+    }
+
+    /// An int8 copy of the model (``WeightPrecision/int8``): its matrices become their int8 round
+    /// trip, and it is written and run in int8.
+    public func quantized() -> AcousticModel {
+        var header = description
+        header.precision = .int8
+        let copy = AcousticModel(header, seed: 0)
+        for (target, source) in zip(copy.network.parameters, network.parameters) {
+            target.values = source.shape.count == 2
+                ? QuantizedMatrix.roundTrip(source.values, rows: source.shape[0], columns: source.shape[1]) : source.values
+        }
+        return copy
     }
 
     /// Input frames `[frames, inputSize]` after the model's global normalization.
@@ -132,9 +167,7 @@ public final class AcousticModel: @unchecked Sendable {
 
     /// Logits `[outputFrames, classes]` for one utterance's features (already normalized).
     public func logits(_ features: FeatureMatrix) -> (values: [Float], frames: Int) {
-        let batch = SequenceBatch(values: features.values, lengths: [features.frameCount], steps: features.frameCount, width: features.dimension)
-        let output = network.infer(batch)
-        return (output.logits, output.lengths[0])
+        inference.logits(features.values)
     }
 }
 

@@ -1,4 +1,5 @@
 import Foundation
+import StenoNN
 
 /// A named tensor of floats: `values` in row-major order, `values.count` = product of `shape`.
 public struct NamedTensor: Sendable, Equatable {
@@ -30,11 +31,11 @@ public struct NamedTensor: Sendable, Equatable {
 /// | 8 ..< 12         | format version, UInt32 (= 1)                                         |
 /// | 12 ..< 20        | metadata length M, UInt64                                            |
 /// | 20 ..< 20+M      | metadata: a UTF-8 JSON object (below)                                |
-/// | 20+M ..< 20+M+D  | tensor data: each tensor's elements, row-major, f32 or f16           |
+/// | 20+M ..< 20+M+D  | tensor data: each tensor's elements, row-major, f32, f16 or i8       |
 /// | 20+M+D ..< +4    | CRC-32 (IEEE 802.3, as zlib) of every preceding byte, UInt32         |
 ///
 /// The metadata object is `{"metadata": <the caller's JSON>, "tensors": [entry, …]}`, each entry
-/// `{"name": String, "shape": [Int], "dtype": "f32" | "f16", "offset": Int, "length": Int}`
+/// `{"name": String, "shape": [Int], "dtype": "f32" | "f16" | "i8", "offset": Int, "length": Int}`
 /// with `offset` and `length` in bytes, `offset` counted from the start of the tensor data.
 /// The tensors tile the data exactly, in table order: no gaps, no overlaps, nothing after.
 public struct ModelContainer: Sendable {
@@ -51,9 +52,33 @@ public struct ModelContainer: Sendable {
         /// IEEE binary16: half the size; rounded to nearest (relative error ≤ 2⁻¹¹ for normal
         /// values). Values beyond ±65504 cannot be stored and make the write throw.
         case float16 = "f16"
+        /// Matrices (rank-2 tensors) as int8 with a float32 scale per row (``QuantizedMatrix``): a
+        /// quarter of float32's size. Other tensors (biases) stay float32. Stored per matrix as its
+        /// row scales (float32) followed by its values (int8), and loaded as the floats they stand for.
+        case int8 = "i8"
 
-        /// Bytes per element.
-        public var size: Int { self == .float32 ? 4 : 2 }
+        /// How a tensor of `shape` is stored when the file is written with this storage.
+        func storage(forShape shape: [Int]) -> Storage {
+            self == .int8 && shape.count != 2 ? .float32 : self
+        }
+
+        /// Bytes a tensor of `shape` takes in this storage, or nil when that overflows.
+        func byteCount(shape: [Int]) -> Int? {
+            var elements = 1
+            for dimension in shape {
+                let (product, overflow) = elements.multipliedReportingOverflow(by: dimension)
+                if overflow { return nil }
+                elements = product
+            }
+            switch self {
+            case .float32: return elements.multipliedReportingOverflow(by: 4).overflow ? nil : elements * 4
+            case .float16: return elements.multipliedReportingOverflow(by: 2).overflow ? nil : elements * 2
+            case .int8:
+                guard shape.count == 2 else { return nil }
+                let (scales, overflow) = shape[0].multipliedReportingOverflow(by: 4)
+                return overflow || elements > Int.max - scales ? nil : elements + scales
+            }
+        }
     }
 
     /// The newest format version this build reads and the one it writes.
@@ -176,15 +201,11 @@ public struct ModelContainer: Sendable {
             guard !entry.name.isEmpty else { throw fail(.badTensor(name: "", reason: "the name is empty")) }
             guard names.insert(entry.name).inserted else { throw fail(.duplicateTensor(entry.name)) }
             guard let storage = Storage(rawValue: entry.dtype) else {
-                throw problem("unknown dtype \"\(entry.dtype)\" (expected f32 or f16)")
+                throw problem("unknown dtype \"\(entry.dtype)\" (expected f32, f16 or i8)")
             }
             guard entry.shape.allSatisfy({ $0 >= 0 }) else { throw problem("negative dimension in shape \(entry.shape)") }
-            let (count, overflow) = entry.shape.reduce((1, false)) { partial, dim in
-                let product = partial.0.multipliedReportingOverflow(by: dim)
-                return (product.partialValue, partial.1 || product.overflow)
-            }
-            let (needed, overflow2) = count.multipliedReportingOverflow(by: storage.size)
-            guard !overflow, !overflow2, needed <= dataLength else {
+            guard storage != .int8 || entry.shape.count == 2 else { throw problem("i8 is for matrices, but the shape is \(entry.shape)") }
+            guard let needed = storage.byteCount(shape: entry.shape), needed <= dataLength else {
                 throw problem("shape \(entry.shape) is larger than the file's \(dataLength) bytes of tensor data")
             }
             guard entry.offset >= 0, entry.length >= 0, entry.length <= dataLength, entry.offset <= dataLength - entry.length else {
@@ -196,7 +217,7 @@ public struct ModelContainer: Sendable {
             guard entry.offset >= position else { throw problem("overlaps the tensor before it") }
             guard entry.offset == position else { throw fail(.unusedBytes(entry.offset - position, at: position)) }
             let start = dataStart + entry.offset
-            let values = Self.decodeValues(bytes, from: start, count: count, storage: storage)
+            let values = Self.decodeValues(bytes, from: start, shape: entry.shape, storage: storage)
             tensors.append(NamedTensor(name: entry.name, shape: entry.shape, values: values))
             position = entry.offset + entry.length
         }
@@ -279,11 +300,15 @@ public struct ModelContainer: Sendable {
             guard tensor.shape.allSatisfy({ $0 >= 0 }), tensor.shape.reduce(1, *) == tensor.values.count else {
                 throw fail(.badTensor(name: tensor.name, reason: "shape \(tensor.shape) does not hold \(tensor.values.count) values"))
             }
-            if storage == .float16, let index = tensor.values.firstIndex(where: { $0.isFinite && Float16($0).isInfinite }) {
+            let stored = storage.storage(forShape: tensor.shape)
+            if stored == .float16, let index = tensor.values.firstIndex(where: { $0.isFinite && Float16($0).isInfinite }) {
                 throw fail(.outOfFloat16Range(tensor: tensor.name, index: index, value: tensor.values[index]))
             }
-            let length = tensor.values.count * storage.size
-            table.append(TableEntry(name: tensor.name, shape: tensor.shape, dtype: storage.rawValue, offset: offset, length: length))
+            if stored == .int8, let index = tensor.values.firstIndex(where: { !$0.isFinite }) {
+                throw fail(.badTensor(name: tensor.name, reason: "value \(tensor.values[index]) at index \(index) cannot be quantized"))
+            }
+            let length = stored.byteCount(shape: tensor.shape) ?? 0
+            table.append(TableEntry(name: tensor.name, shape: tensor.shape, dtype: stored.rawValue, offset: offset, length: length))
             offset += length
         }
         let encoder = JSONEncoder()
@@ -302,18 +327,29 @@ public struct ModelContainer: Sendable {
         bytes.appendLittleEndian(UInt64(json.count))
         bytes.append(contentsOf: json)
         for tensor in tensors {
-            switch storage {
+            switch storage.storage(forShape: tensor.shape) {
             case .float32: for value in tensor.values { bytes.appendLittleEndian(value.bitPattern) }
             case .float16: for value in tensor.values { bytes.appendLittleEndian(Float16(value).bitPattern) }
+            case .int8:
+                let matrix = QuantizedMatrix(tensor.values, rows: tensor.shape[0], columns: tensor.shape[1])
+                for scale in matrix.scales { bytes.appendLittleEndian(scale.bitPattern) }
+                for value in matrix.values { bytes.append(UInt8(bitPattern: value)) }
             }
         }
         bytes.appendLittleEndian(CRC32.checksum(bytes[...]))
         return Data(bytes)
     }
 
-    private static func decodeValues(_ bytes: [UInt8], from start: Int, count: Int, storage: Storage) -> [Float] {
+    private static func decodeValues(_ bytes: [UInt8], from start: Int, shape: [Int], storage: Storage) -> [Float] {
+        let count = shape.reduce(1, *)
         var values = [Float](repeating: 0, count: count)
         switch storage {
+        case .int8:
+            let rows = shape[0], columns = shape[1], first = start + 4 * rows
+            for r in 0..<rows {
+                let scale = Float(bitPattern: bytes.readUInt32(at: start + 4 * r))
+                for k in 0..<columns { values[r * columns + k] = Float(Int8(bitPattern: bytes[first + r * columns + k])) * scale }
+            }
         case .float32:
             for i in 0..<count { values[i] = Float(bitPattern: bytes.readUInt32(at: start + 4 * i)) }
         case .float16:

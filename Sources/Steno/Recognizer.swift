@@ -101,7 +101,7 @@ public struct Transcript: Sendable, Equatable {
 /// Offline speech recognition: audio in, transcript out.
 ///
 /// Audio is decoded in blocks, features computed online, and the network run incrementally
-/// (``StreamingNetwork``), so an hour-long file needs no more memory than a short one for its
+/// (``NetworkStream``), so an hour-long file needs no more memory than a short one for its
 /// activations. Recognition only reads the model, so one recognizer (and one model) may serve
 /// any number of threads at once.
 public final class Recognizer: Sendable {
@@ -130,7 +130,7 @@ public final class Recognizer: Sendable {
         let features = model.description.features
         let reader = try MonoAudioReader(source, sampleRate: Int(features.frame.sampleRate), quality: options.resampling)
         let extractor = try OnlineFeatureExtractor(options: features)
-        let network = StreamingNetwork(network: model.network)
+        let network = NetworkStream(network: model.inference)
         var values: [Float] = []
         var samples = 0
         func consume(_ frames: FeatureMatrix) {
@@ -153,7 +153,7 @@ public final class Recognizer: Sendable {
         let reader = try MonoAudioReader(source, sampleRate: Int(features.frame.sampleRate), quality: options.resampling,
                                          acceptsTruncation: options.acceptsTruncatedAudio)
         let extractor = try OnlineFeatureExtractor(options: features)
-        let network = StreamingNetwork(network: model.network)
+        let network = NetworkStream(network: model.inference)
         let alphabet = model.description.alphabet
         let greedy = options.searches ? nil : StreamingGreedyDecoder(alphabet: alphabet, secondsPerFrame: secondsPerFrame)
         greedy?.calibration = options.confidenceCalibration?.bestPath

@@ -71,7 +71,7 @@ public final class StreamRecognizer {
     /// Samples at the model's rate per processing block: one output frame's worth.
     private let blockSize: Int
     private let extractor: OnlineFeatureExtractor
-    private let network: StreamingNetwork<Float>
+    private let network: NetworkStream
     private let greedy: StreamingGreedyDecoder?
     private var search: PrefixBeamSearch?
     private var endpointer: Endpointer
@@ -108,7 +108,7 @@ public final class StreamRecognizer {
         let shift = max(1, Int((Double(modelRate) * frame.frameShiftMs / 1000).rounded()))
         blockSize = shift * model.description.network.stacking
         extractor = try OnlineFeatureExtractor(options: model.description.features)
-        network = StreamingNetwork(network: model.network)
+        network = NetworkStream(network: model.inference)
         let secondsPerFrame = stages.secondsPerFrame
         greedy = options.searches ? nil : StreamingGreedyDecoder(alphabet: alphabet, secondsPerFrame: secondsPerFrame)
         greedy?.calibration = options.confidenceCalibration?.bestPath

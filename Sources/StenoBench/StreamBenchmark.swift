@@ -37,7 +37,7 @@ func runStreamBenchmark(modelPath: String?, audioPath: String?) throws {
 /// The largest gap, in seconds, between audio fed and audio covered by final network output.
 func algorithmicLatency(_ model: AcousticModel, audio: [Float]) throws -> Double {
     let extractor = try OnlineFeatureExtractor(options: model.description.features)
-    let network = StreamingNetwork(network: model.network)
+    let network = NetworkStream(network: model.inference)
     let secondsPerFrame = model.description.features.frame.frameShiftMs / 1000 * Double(model.description.network.stacking)
     var worst = 0.0, emitted = 0
     for start in stride(from: 0, to: audio.count, by: 160) {

@@ -4,6 +4,7 @@ import Steno
 // Steno's benchmarks. Run on a release build:
 //   swift run -c release steno-bench frontend [seconds-of-audio] [repeats]
 //   swift run -c release steno-bench network [workers] [repeats]   (workers: default the number of cores)
+//   swift run -c release steno-bench inference [repeats]
 //   swift run -c release steno-bench stream [MODEL AUDIO]
 //   swift run -c release steno-bench formats MANIFEST [--limit N] [-- steno evaluate options]
 //   swift run -c release steno-bench lm FILE [repeats]                      (LanguageModelBenchmark.swift)
@@ -41,13 +42,17 @@ if suite == "decoding" {
     }
     exit(0)
 }
+if suite == "inference" {
+    runInferenceBenchmark(repeats: arguments.first.flatMap(Int.init) ?? 5)
+    exit(0)
+}
 if suite == "network" {
     let workers = arguments.first.flatMap(Int.init) ?? ProcessInfo.processInfo.activeProcessorCount
     runNetworkBenchmark(workers: workers, repeats: arguments.dropFirst().first.flatMap(Int.init) ?? 5)
     exit(0)
 }
 guard suite == "frontend" else {
-    print("usage: steno-bench frontend [seconds] [repeats] | steno-bench network [workers] [repeats] | steno-bench stream [MODEL AUDIO] | steno-bench formats MANIFEST [--limit N] [-- evaluate options] | steno-bench lm FILE [repeats] | steno-bench decoding --manifest FILE --config ...")
+    print("usage: steno-bench frontend [seconds] [repeats] | steno-bench network [workers] [repeats] | steno-bench inference [repeats] | steno-bench stream [MODEL AUDIO] | steno-bench formats MANIFEST [--limit N] [-- evaluate options] | steno-bench lm FILE [repeats] | steno-bench decoding --manifest FILE --config ...")
     exit(2)
 }
 BLASThreads.set(1)

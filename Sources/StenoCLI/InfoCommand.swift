@@ -71,6 +71,7 @@ struct InfoCommand: ParsableCommand {
             "architecture: \(n.layers) × bidirectional \(n.cell.rawValue.uppercased()) of \(n.hiddenSize) units per direction, frames stacked by \(n.stacking), backward direction over \(latency), dropout \(n.dropout)",
             "parameters: \(model.parameterCount)",
             "size: \(size) bytes",
+            "precision: \(d.precision == .int8 ? "int8 weights (a float32 scale per matrix row), float32 activations" : "float32")",
             "features: \(d.features.kind.rawValue), \(d.features.dimension) per frame, \(d.features.frame.frameLengthMs) ms frames every \(d.features.frame.frameShiftMs) ms at \(Int(d.features.frame.sampleRate)) Hz",
             "normalization: \(d.normalization.map { "global mean and variance over \($0.count) frames" } ?? "none")",
             "alphabet: \(d.alphabet.classCount) classes (blank + \"\(String(d.alphabet.characters))\")",

@@ -29,6 +29,33 @@ struct DefaultModelTests {
         }
     }
 
+    @Test("steno quantize writes an int8 model a quarter of the size that transcribes the samples as the original")
+    func quantize() throws {
+        let scratch = Scratch()
+        let model = try #require(DefaultModel.modelPath)
+        let output = scratch.file("int8.steno")
+        let result = try steno(["quantize", model, "--output", output])
+        #expect(result.status == 0 && result.stdout.contains("int8"), "\(result.stderr)")
+        let original = try #require(try FileManager.default.attributesOfItem(atPath: model)[.size] as? Int)
+        let quantized = try #require(try FileManager.default.attributesOfItem(atPath: output)[.size] as? Int)
+        // The bundled model is stored as float16: int8 is at most about half of it.
+        #expect(Double(quantized) < 0.55 * Double(original), "\(quantized) against \(original) bytes")
+        #expect(try steno(["info", output]).stdout.contains("precision: int8"))
+        #expect(try AcousticModel(contentsOf: output).description.precision == .int8)
+        let lm = try #require(DefaultModel.languageModelPath)
+        for sample in try samples() {
+            let transcript = try steno(["transcribe", "--model", output, "--lm", lm, sample.path])
+            #expect(transcript.status == 0 && transcript.stdout == sample.transcript + "\n", "\(sample.path): \(transcript.stdout)")
+            // The best paths (no LM) agree too.
+            #expect(try steno(["transcribe", "--model", output, sample.path]).stdout == steno(["transcribe", "--no-lm", sample.path]).stdout)
+        }
+        // Never over its input, nor from a checkpoint.
+        let same = try steno(["quantize", model, "--output", model])
+        #expect(same.status != 0 && same.stderr.contains("must not be the model itself"), "\(same.stderr)")
+        let missing = try steno(["quantize", scratch.file("nothing.steno"), "--output", scratch.file("x.steno")])
+        #expect(missing.status != 0 && missing.stderr.contains("nothing.steno"), "\(missing.stderr)")
+    }
+
     @Test("An LM that knows none of the words: the best path comes out, and the JSON says it is a fallback")
     func fallbackWhenTheSearchFindsNothing() throws {
         let scratch = Scratch()

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import Steno
+import StenoNN
 
 /// A folder that removes itself; shared by the model and manifest tests.
 final class TemporaryFolder {
@@ -102,6 +103,22 @@ struct ModelContainerTests {
         let worst = zip(values, loaded.tensors[0].values).map { abs($0 - $1) / abs($0) }.max() ?? 0
         #expect(worst <= 0x1p-11, "worst relative error \(worst)")
         #expect(worst > 0)
+    }
+
+    @Test("int8 stores matrices as row scales and integers, loads their round trip, keeps vectors float32")
+    func roundTripInt8() throws {
+        let original = sampleContainer()
+        let data = try original.encoded(storage: .int8)
+        let loaded = try ModelContainer(data: data, name: "q.steno")
+        // Tensor data: the 4 × 6 matrix as 4 scales + 24 bytes (not 96), the vector and scalar as float32.
+        let metadataLength = data[12..<20].enumerated().reduce(0) { $0 | Int($1.element) << (8 * $1.offset) }
+        #expect(data.count - 20 - metadataLength - 4 == (16 + 24) + 6 * 4 + 4)
+        #expect(loaded.tensors[0].values == QuantizedMatrix.roundTrip(original.tensors[0].values, rows: 4, columns: 6))
+        #expect(loaded.tensors[0].values != original.tensors[0].values)
+        for index in 1..<original.tensors.count { #expect(loaded.tensors[index] == original.tensors[index]) }
+        #expect(String(decoding: data, as: UTF8.self).contains(#""dtype":"i8""#))
+        let infinite = ModelContainer(tensors: [NamedTensor(name: "w", shape: [1, 2], values: [1, .infinity])])
+        #expect(throws: ModelFileError.self) { try infinite.encoded(storage: .int8) }
     }
 
     @Test("float16 refuses values it cannot hold, at write time")
@@ -229,6 +246,10 @@ struct ModelContainerTests {
         func isBadTensor(_ problem: ModelFileError.Problem?) -> Bool { if case .badTensor = problem { return true } else { return false } }
         func isMalformed(_ problem: ModelFileError.Problem?) -> Bool { if case .malformedMetadata = problem { return true } else { return false } }
         #expect(isBadTensor(problem([entry(dtype: "f64")])))
+        // i8: a matrix's row scales (float32) then its values; only matrices.
+        #expect(problem([entry(shape: "[1,4]", dtype: "i8")]) == nil)
+        #expect(isBadTensor(problem([entry(shape: "[8]", dtype: "i8")])))
+        #expect(isBadTensor(problem([entry(shape: "[2,4]", dtype: "i8")])))   // 16 bytes needed, 8 stored
         #expect(isBadTensor(problem([entry(shape: "[-2]")])))
         #expect(isBadTensor(problem([entry(shape: "[4294967296,4294967296]")])))
         #expect(isBadTensor(problem([entry(shape: "[3]")])))  // 12 bytes needed, 8 stored

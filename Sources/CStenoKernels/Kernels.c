@@ -1,0 +1,266 @@
+// Steno's inference kernels: see include/StenoKernels.h. Every kernel has a portable version and an
+// AVX2 + FMA version; each call's `vectorized` flag, and the CPU, choose which runs.
+#include "StenoKernels.h"
+
+#include <string.h>
+
+#if defined(__x86_64__) || defined(__i386__)
+#include <immintrin.h>
+#define STENO_X86 1
+#endif
+
+// Whether the CPU has AVX2 and FMA, read once when the library loads (before any thread starts).
+static int has_avx2_fma = 0;
+
+__attribute__((constructor)) static void detect_cpu(void) {
+#ifdef STENO_X86
+    __builtin_cpu_init();
+    has_avx2_fma = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+#endif
+}
+
+int steno_kernels_vectorized(void) { return has_avx2_fma; }
+
+size_t steno_packed_count(int rows, int columns) {
+    size_t blocks = ((size_t)rows + STENO_PACK_ROWS - 1) / STENO_PACK_ROWS;
+    return blocks * STENO_PACK_ROWS * (size_t)columns;
+}
+
+// Element (r, k) of the packed layout.
+static inline size_t packed_index(int r, int k, int columns) {
+    return ((size_t)(r / STENO_PACK_ROWS) * (size_t)columns + (size_t)k) * STENO_PACK_ROWS + (size_t)(r % STENO_PACK_ROWS);
+}
+
+void steno_pack_float(const float *weights, int rows, int columns, float *packed) {
+    memset(packed, 0, steno_packed_count(rows, columns) * sizeof(float));
+    for (int r = 0; r < rows; r++)
+        for (int k = 0; k < columns; k++) packed[packed_index(r, k, columns)] = weights[(size_t)r * columns + k];
+}
+
+void steno_pack_int8(const int8_t *weights, int rows, int columns, int8_t *packed) {
+    memset(packed, 0, steno_packed_count(rows, columns));
+    for (int r = 0; r < rows; r++)
+        for (int k = 0; k < columns; k++) packed[packed_index(r, k, columns)] = weights[(size_t)r * columns + k];
+}
+
+// ---- Portable kernels ----------------------------------------------------------------------------
+
+// e^x as Swift's fastExp: x = n ln2 + r, e^r by a degree-6 polynomial, 2^n from the exponent bits;
+// x clamped to [-87, 88]; NaN stays NaN.
+static inline float portable_exp(float value) {
+    float x = value > 88.0f ? 88.0f : value;
+    x = x < -87.0f ? -87.0f : x;
+    // Round x log2(e) to an integer with the 1.5 * 2^23 trick (no float-to-int conversion of NaN).
+    const float shifter = 12582912.0f;
+    float t = x * 1.44269504f + shifter;
+    float n = t - shifter;
+    uint32_t tBits, shifterBits;
+    memcpy(&tBits, &t, 4);
+    memcpy(&shifterBits, &shifter, 4);
+    int32_t exponent = (int32_t)(tBits - shifterBits);
+    float r = (x - n * 0.69314575f) - n * 1.4286068e-06f;
+    float p = 1.0f / 720;
+    p = p * r + 1.0f / 120;
+    p = p * r + 1.0f / 24;
+    p = p * r + 1.0f / 6;
+    p = p * r + 0.5f;
+    p = p * r + 1;
+    p = p * r + 1;
+    uint32_t bits = (uint32_t)(exponent + 127) << 23;
+    float power;
+    memcpy(&power, &bits, 4);
+    return p * power;
+}
+
+static inline float portable_sigmoid(float x) { return 1 / (1 + portable_exp(-x)); }
+static inline float portable_tanh(float x) { return 1 - 2 / (portable_exp(2 * x) + 1); }
+
+static void portable_product_float(const float *packed, int rows, int columns, const float *x, float *y) {
+    for (int first = 0; first < rows; first += STENO_PACK_ROWS) {
+        float sums[STENO_PACK_ROWS] = {0};
+        const float *block = packed + (size_t)(first / STENO_PACK_ROWS) * columns * STENO_PACK_ROWS;
+        for (int k = 0; k < columns; k++)
+            for (int i = 0; i < STENO_PACK_ROWS; i++) sums[i] += block[(size_t)k * STENO_PACK_ROWS + i] * x[k];
+        int count = rows - first < STENO_PACK_ROWS ? rows - first : STENO_PACK_ROWS;
+        for (int i = 0; i < count; i++) y[first + i] += sums[i];
+    }
+}
+
+static void portable_product_int8(const int8_t *packed, const float *scales, int rows, int columns, const float *x, float *y) {
+    for (int first = 0; first < rows; first += STENO_PACK_ROWS) {
+        float sums[STENO_PACK_ROWS] = {0};
+        const int8_t *block = packed + (size_t)(first / STENO_PACK_ROWS) * columns * STENO_PACK_ROWS;
+        for (int k = 0; k < columns; k++)
+            for (int i = 0; i < STENO_PACK_ROWS; i++) sums[i] += (float)block[(size_t)k * STENO_PACK_ROWS + i] * x[k];
+        int count = rows - first < STENO_PACK_ROWS ? rows - first : STENO_PACK_ROWS;
+        for (int i = 0; i < count; i++) y[first + i] += scales[first + i] * sums[i];
+    }
+}
+
+static void portable_lstm_cell(const float *x, const float *r, float *h, float *c, int first, int hidden) {
+    for (int j = first; j < hidden; j++) {
+        float i = portable_sigmoid(x[j] + r[j]);
+        float f = portable_sigmoid(x[hidden + j] + r[hidden + j]);
+        float g = portable_tanh(x[2 * hidden + j] + r[2 * hidden + j]);
+        float o = portable_sigmoid(x[3 * hidden + j] + r[3 * hidden + j]);
+        c[j] = f * c[j] + i * g;
+        h[j] = o * portable_tanh(c[j]);
+    }
+}
+
+static void portable_gru_cell(const float *x, const float *r, float *h, int first, int hidden) {
+    for (int j = first; j < hidden; j++) {
+        float rg = portable_sigmoid(x[j] + r[j]);
+        float z = portable_sigmoid(x[hidden + j] + r[hidden + j]);
+        float n = portable_tanh(x[2 * hidden + j] + rg * r[2 * hidden + j]);
+        h[j] = (1 - z) * n + z * h[j];
+    }
+}
+
+static void portable_rnn_cell(const float *x, const float *r, float *h, int first, int hidden) {
+    for (int j = first; j < hidden; j++) h[j] = portable_tanh(x[j] + r[j]);
+}
+
+// ---- AVX2 + FMA kernels --------------------------------------------------------------------------
+
+#ifdef STENO_X86
+#define AVX2 __attribute__((target("avx2,fma")))
+
+// portable_exp on 8 lanes.
+AVX2 static inline __m256 vector_exp(__m256 value) {
+    // min/max return their second operand when either is NaN, so NaN passes through both.
+    __m256 x = _mm256_max_ps(_mm256_set1_ps(-87.0f), _mm256_min_ps(_mm256_set1_ps(88.0f), value));
+    __m256 shifter = _mm256_set1_ps(12582912.0f);
+    __m256 t = _mm256_add_ps(_mm256_mul_ps(x, _mm256_set1_ps(1.44269504f)), shifter);
+    __m256 n = _mm256_sub_ps(t, shifter);
+    __m256i exponent = _mm256_sub_epi32(_mm256_castps_si256(t), _mm256_castps_si256(shifter));
+    __m256 r = _mm256_sub_ps(_mm256_sub_ps(x, _mm256_mul_ps(n, _mm256_set1_ps(0.69314575f))),
+                             _mm256_mul_ps(n, _mm256_set1_ps(1.4286068e-06f)));
+    __m256 p = _mm256_set1_ps(1.0f / 720);
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.0f / 120));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.0f / 24));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.0f / 6));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(0.5f));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.0f));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.0f));
+    __m256i bits = _mm256_slli_epi32(_mm256_add_epi32(exponent, _mm256_set1_epi32(127)), 23);
+    return _mm256_mul_ps(p, _mm256_castsi256_ps(bits));
+}
+
+AVX2 static inline __m256 vector_sigmoid(__m256 x) {
+    __m256 one = _mm256_set1_ps(1.0f);
+    return _mm256_div_ps(one, _mm256_add_ps(one, vector_exp(_mm256_sub_ps(_mm256_setzero_ps(), x))));
+}
+
+AVX2 static inline __m256 vector_tanh(__m256 x) {
+    __m256 one = _mm256_set1_ps(1.0f);
+    __m256 e = vector_exp(_mm256_add_ps(x, x));
+    return _mm256_sub_ps(one, _mm256_div_ps(_mm256_set1_ps(2.0f), _mm256_add_ps(e, one)));
+}
+
+// Adds a block's 64 sums (times `scales` when given) to the rows of y that exist.
+AVX2 static inline void add_block(__m256 sums[8], const float *scales, int first, int rows, float *y) {
+    if (rows - first >= STENO_PACK_ROWS) {
+        for (int i = 0; i < 8; i++) {
+            __m256 s = scales ? _mm256_mul_ps(sums[i], _mm256_loadu_ps(scales + first + 8 * i)) : sums[i];
+            _mm256_storeu_ps(y + first + 8 * i, _mm256_add_ps(_mm256_loadu_ps(y + first + 8 * i), s));
+        }
+    } else {
+        float values[STENO_PACK_ROWS];
+        for (int i = 0; i < 8; i++) _mm256_storeu_ps(values + 8 * i, sums[i]);
+        for (int i = 0; i < rows - first; i++) y[first + i] += scales ? scales[first + i] * values[i] : values[i];
+    }
+}
+
+AVX2 static void vector_product_float(const float *packed, int rows, int columns, const float *x, float *y) {
+    for (int first = 0; first < rows; first += STENO_PACK_ROWS) {
+        const float *w = packed + (size_t)(first / STENO_PACK_ROWS) * columns * STENO_PACK_ROWS;
+        __m256 sums[8];
+        for (int i = 0; i < 8; i++) sums[i] = _mm256_setzero_ps();
+        for (int k = 0; k < columns; k++, w += STENO_PACK_ROWS) {
+            __m256 xk = _mm256_broadcast_ss(x + k);
+            for (int i = 0; i < 8; i++) sums[i] = _mm256_fmadd_ps(_mm256_loadu_ps(w + 8 * i), xk, sums[i]);
+        }
+        add_block(sums, NULL, first, rows, y);
+    }
+}
+
+AVX2 static void vector_product_int8(const int8_t *packed, const float *scales, int rows, int columns, const float *x, float *y) {
+    for (int first = 0; first < rows; first += STENO_PACK_ROWS) {
+        const int8_t *w = packed + (size_t)(first / STENO_PACK_ROWS) * columns * STENO_PACK_ROWS;
+        __m256 sums[8];
+        for (int i = 0; i < 8; i++) sums[i] = _mm256_setzero_ps();
+        for (int k = 0; k < columns; k++, w += STENO_PACK_ROWS) {
+            __m256 xk = _mm256_broadcast_ss(x + k);
+            for (int i = 0; i < 8; i++) {
+                __m256i q = _mm256_cvtepi8_epi32(_mm_loadl_epi64((const __m128i *)(w + 8 * i)));
+                sums[i] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(q), xk, sums[i]);
+            }
+        }
+        add_block(sums, scales, first, rows, y);
+    }
+}
+
+AVX2 static void vector_lstm_cell(const float *x, const float *r, float *h, float *c, int hidden) {
+    int j = 0;
+    for (; j + 8 <= hidden; j += 8) {
+        __m256 i = vector_sigmoid(_mm256_add_ps(_mm256_loadu_ps(x + j), _mm256_loadu_ps(r + j)));
+        __m256 f = vector_sigmoid(_mm256_add_ps(_mm256_loadu_ps(x + hidden + j), _mm256_loadu_ps(r + hidden + j)));
+        __m256 g = vector_tanh(_mm256_add_ps(_mm256_loadu_ps(x + 2 * hidden + j), _mm256_loadu_ps(r + 2 * hidden + j)));
+        __m256 o = vector_sigmoid(_mm256_add_ps(_mm256_loadu_ps(x + 3 * hidden + j), _mm256_loadu_ps(r + 3 * hidden + j)));
+        __m256 cell = _mm256_add_ps(_mm256_mul_ps(f, _mm256_loadu_ps(c + j)), _mm256_mul_ps(i, g));
+        _mm256_storeu_ps(c + j, cell);
+        _mm256_storeu_ps(h + j, _mm256_mul_ps(o, vector_tanh(cell)));
+    }
+    portable_lstm_cell(x, r, h, c, j, hidden);
+}
+
+AVX2 static void vector_gru_cell(const float *x, const float *r, float *h, int hidden) {
+    int j = 0;
+    __m256 one = _mm256_set1_ps(1.0f);
+    for (; j + 8 <= hidden; j += 8) {
+        __m256 rg = vector_sigmoid(_mm256_add_ps(_mm256_loadu_ps(x + j), _mm256_loadu_ps(r + j)));
+        __m256 z = vector_sigmoid(_mm256_add_ps(_mm256_loadu_ps(x + hidden + j), _mm256_loadu_ps(r + hidden + j)));
+        __m256 n = vector_tanh(_mm256_add_ps(_mm256_loadu_ps(x + 2 * hidden + j), _mm256_mul_ps(rg, _mm256_loadu_ps(r + 2 * hidden + j))));
+        __m256 next = _mm256_add_ps(_mm256_mul_ps(_mm256_sub_ps(one, z), n), _mm256_mul_ps(z, _mm256_loadu_ps(h + j)));
+        _mm256_storeu_ps(h + j, next);
+    }
+    portable_gru_cell(x, r, h, j, hidden);
+}
+
+AVX2 static void vector_rnn_cell(const float *x, const float *r, float *h, int hidden) {
+    int j = 0;
+    for (; j + 8 <= hidden; j += 8)
+        _mm256_storeu_ps(h + j, vector_tanh(_mm256_add_ps(_mm256_loadu_ps(x + j), _mm256_loadu_ps(r + j))));
+    portable_rnn_cell(x, r, h, j, hidden);
+}
+#endif
+
+// ---- Dispatch ------------------------------------------------------------------------------------
+
+#ifdef STENO_X86
+#define DISPATCH(vector_call, portable_call) \
+    do { if (vectorized && has_avx2_fma) { vector_call; } else { portable_call; } } while (0)
+#else
+#define DISPATCH(vector_call, portable_call) do { (void)vectorized; portable_call; } while (0)
+#endif
+
+void steno_product_float(int vectorized, const float *packed, int rows, int columns, const float *x, float *y) {
+    DISPATCH(vector_product_float(packed, rows, columns, x, y), portable_product_float(packed, rows, columns, x, y));
+}
+
+void steno_product_int8(int vectorized, const int8_t *packed, const float *scales, int rows, int columns, const float *x, float *y) {
+    DISPATCH(vector_product_int8(packed, scales, rows, columns, x, y), portable_product_int8(packed, scales, rows, columns, x, y));
+}
+
+void steno_lstm_cell(int vectorized, const float *x, const float *r, float *h, float *c, int hidden) {
+    DISPATCH(vector_lstm_cell(x, r, h, c, hidden), portable_lstm_cell(x, r, h, c, 0, hidden));
+}
+
+void steno_gru_cell(int vectorized, const float *x, const float *r, float *h, int hidden) {
+    DISPATCH(vector_gru_cell(x, r, h, hidden), portable_gru_cell(x, r, h, 0, hidden));
+}
+
+void steno_rnn_cell(int vectorized, const float *x, const float *r, float *h, int hidden) {
+    DISPATCH(vector_rnn_cell(x, r, h, hidden), portable_rnn_cell(x, r, h, 0, hidden));
+}

@@ -1,0 +1,39 @@
+// Steno's own inference kernels: the recurrent product over packed weights (float32 or int8 with a
+// scale per row) and the recurrent cells' elementwise steps. Each has an AVX2 + FMA version and a
+// portable C version that gives the same results to rounding; the first argument of each chooses
+// (a nonzero `vectorized` on a CPU without AVX2 and FMA runs the portable one). Swift reaches them
+// only through StenoNN's InferenceKernels.swift.
+#ifndef STENO_KERNELS_H
+#define STENO_KERNELS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/// Rows per block of packed weights.
+#define STENO_PACK_ROWS 64
+
+/// 1 when this CPU has AVX2 and FMA, so the vectorized kernels can run.
+int steno_kernels_vectorized(void);
+
+/// Elements of a packed matrix of `rows` x `columns`: rows rounded up to whole blocks of 64.
+size_t steno_packed_count(int rows, int columns);
+/// Packs a row-major float matrix `[rows, columns]` as blocks of 64 rows, each block column by
+/// column (element (r, k) at block r / 64, offset k * 64 + r % 64); padding rows are zero.
+void steno_pack_float(const float *weights, int rows, int columns, float *packed);
+/// Packs a row-major int8 matrix (quantized by the caller, with a scale per row) in the same layout.
+void steno_pack_int8(const int8_t *weights, int rows, int columns, int8_t *packed);
+
+/// y[rows] += W x for packed float W `[rows, columns]` and x `[columns]`.
+void steno_product_float(int vectorized, const float *packed, int rows, int columns, const float *x, float *y);
+/// y[rows] += scale[r] * (Q x)[r] for packed int8 Q `[rows, columns]` and x `[columns]`.
+void steno_product_int8(int vectorized, const int8_t *packed, const float *scales, int rows, int columns, const float *x, float *y);
+
+/// One LSTM step for one sequence, PyTorch's gate order i, f, g, o: x and r are the input and hidden
+/// projections `[4H]` (biases included); c = f c' + i g and h = o tanh c, updated in place `[H]`.
+void steno_lstm_cell(int vectorized, const float *x, const float *r, float *h, float *c, int hidden);
+/// One GRU step (gates r, z, n): n = tanh(x_n + r_g * r_n), h = (1 - z) n + z h', in place `[H]`.
+void steno_gru_cell(int vectorized, const float *x, const float *r, float *h, int hidden);
+/// One plain recurrent step: h = tanh(x + r), in place `[H]`.
+void steno_rnn_cell(int vectorized, const float *x, const float *r, float *h, int hidden);
+
+#endif

@@ -1,0 +1,80 @@
+// The one file in StenoNN that knows Steno's C kernels (CStenoKernels): the recurrent product over
+// packed weights and the cells' elementwise steps, each in an AVX2 + FMA and a portable version.
+
+import CStenoKernels
+
+/// Which version of Steno's inference kernels runs.
+public enum InferenceKernels {
+    /// True when this CPU has AVX2 and FMA, so inference runs the vectorized kernels; otherwise the
+    /// portable C ones, which give the same results to rounding.
+    public static let vectorized = steno_kernels_vectorized() != 0
+}
+
+/// A weight matrix `[rows, columns]` laid out for ``multiplyAdd(_:into:)``, one row vector at a time:
+/// the product of a recurrent step. Float32 or int8 with a scale per row.
+struct PackedMatrix: @unchecked Sendable {
+    let rows: Int, columns: Int
+    private let floats: UnsafeMutablePointer<Float>?
+    private let integers: UnsafeMutablePointer<Int8>?
+    private let scales: [Float]
+    private let storage: Storage
+
+    /// Frees the packed weights when the last copy goes.
+    private final class Storage {
+        let pointer: UnsafeMutableRawPointer
+        init(bytes: Int) { pointer = .allocate(byteCount: max(bytes, 1), alignment: 64) }
+        deinit { pointer.deallocate() }
+    }
+
+    /// Packs `weights` `[rows, columns]` (row-major) as float32.
+    init(floats weights: [Float], rows: Int, columns: Int) {
+        precondition(weights.count == rows * columns, "PackedMatrix: shape mismatch")
+        self.rows = rows
+        self.columns = columns
+        let count = steno_packed_count(Int32(rows), Int32(columns))
+        storage = Storage(bytes: count * MemoryLayout<Float>.stride)
+        let packed = storage.pointer.bindMemory(to: Float.self, capacity: count)
+        steno_pack_float(weights, Int32(rows), Int32(columns), packed)
+        floats = packed
+        integers = nil
+        scales = []
+    }
+
+    /// Packs a quantized matrix.
+    init(_ matrix: QuantizedMatrix) {
+        rows = matrix.rows
+        columns = matrix.columns
+        let count = steno_packed_count(Int32(rows), Int32(columns))
+        storage = Storage(bytes: count)
+        let packed = storage.pointer.bindMemory(to: Int8.self, capacity: count)
+        steno_pack_int8(matrix.values, Int32(rows), Int32(columns), packed)
+        floats = nil
+        integers = packed
+        scales = matrix.scales
+    }
+
+    /// `y [rows] += W · x [columns]`, by the vectorized kernel unless `vectorized` is false.
+    func multiplyAdd(_ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, vectorized: Bool = InferenceKernels.vectorized) {
+        let flag: Int32 = vectorized ? 1 : 0
+        if let floats {
+            steno_product_float(flag, floats, Int32(rows), Int32(columns), x, y)
+        } else if let integers {
+            scales.withUnsafeBufferPointer { steno_product_int8(flag, integers, $0.baseAddress!, Int32(rows), Int32(columns), x, y) }
+        }
+    }
+}
+
+extension RecurrentCellKind {
+    /// One step of the cell for one sequence: `x` and `r` are the input and hidden projections
+    /// `[gates·H]` (biases included); updates `hidden` (and for LSTM `cell`) `[H]` in place, by the
+    /// vectorized kernel unless `vectorized` is false.
+    func step(_ x: UnsafePointer<Float>, _ r: UnsafePointer<Float>, hidden: UnsafeMutablePointer<Float>,
+              cell: UnsafeMutablePointer<Float>, size: Int, vectorized: Bool = InferenceKernels.vectorized) {
+        let flag: Int32 = vectorized ? 1 : 0
+        switch self {
+        case .lstm: steno_lstm_cell(flag, x, r, hidden, cell, Int32(size))
+        case .gru: steno_gru_cell(flag, x, r, hidden, Int32(size))
+        case .rnn: steno_rnn_cell(flag, x, r, hidden, Int32(size))
+        }
+    }
+}
