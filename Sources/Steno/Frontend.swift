@@ -18,6 +18,9 @@ public struct Frontend: Sendable {
         let extractor = try OnlineFeatureExtractor(options: features)
         let reader = try MonoAudioReader(source, sampleRate: Int(features.frame.sampleRate), quality: resampling)
         var frames = FeatureMatrix(dimension: features.dimension)
+        // Room for the frames the header announces (an estimate for compressed files), up to an hour's.
+        let seconds = min(reader.info.duration.isFinite ? max(reader.info.duration, 0) : 0, 3_600)
+        frames.reserveCapacity(frames: Int(seconds * 1_000 / features.frame.frameShiftMs) + 1)
         while let block = try reader.nextBlock() {
             frames.append(extractor.accept(block))
         }

@@ -28,12 +28,12 @@ public struct NumpyArray: Sendable, Equatable {
         let length = UInt16(header.utf8.count)
         data.append(contentsOf: [UInt8(length & 0xFF), UInt8(length >> 8)])
         data.append(contentsOf: Array(header.utf8))
-        values.withUnsafeBufferPointer { buffer in
-            for value in buffer {
-                let bits = value.bitPattern.littleEndian
-                withUnsafeBytes(of: bits) { data.append(contentsOf: $0) }
-            }
-        }
+        data.reserveCapacity(data.count + 4 * values.count)
+        #if _endian(little)
+        values.withUnsafeBytes { data.append(contentsOf: $0) }   // already '<f4'
+        #else
+        for value in values { withUnsafeBytes(of: value.bitPattern.littleEndian) { data.append(contentsOf: $0) } }
+        #endif
         return data
     }
 

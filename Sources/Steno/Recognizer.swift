@@ -117,6 +117,10 @@ public final class Recognizer: Sendable {
         beamSearchOptions = options.beamSearch(alphabet: model.description.alphabet)
     }
 
+    /// Audio frames decoded per block (8.2 s at 16 kHz): large enough that each block's matrix
+    /// products are efficient, small enough that memory stays a few megabytes whatever the length.
+    static let blockFrames = 1 << 17
+
     /// Seconds per network output frame.
     public var secondsPerFrame: Double {
         model.description.features.frame.frameShiftMs / 1000 * Double(model.description.network.stacking)
@@ -128,7 +132,8 @@ public final class Recognizer: Sendable {
     /// - Throws: ``AudioError`` for unreadable audio.
     public func logProbabilities(_ source: AudioSource) throws -> (values: [Float], duration: Double) {
         let features = model.description.features
-        let reader = try MonoAudioReader(source, sampleRate: Int(features.frame.sampleRate), quality: options.resampling)
+        let reader = try MonoAudioReader(source, sampleRate: Int(features.frame.sampleRate), quality: options.resampling,
+                                         blockFrames: Self.blockFrames)
         let extractor = try OnlineFeatureExtractor(options: features)
         let network = NetworkStream(network: model.inference)
         var values: [Float] = []
@@ -151,7 +156,7 @@ public final class Recognizer: Sendable {
     public func transcribe(_ source: AudioSource) throws -> Transcript {
         let features = model.description.features
         let reader = try MonoAudioReader(source, sampleRate: Int(features.frame.sampleRate), quality: options.resampling,
-                                         acceptsTruncation: options.acceptsTruncatedAudio)
+                                         blockFrames: Self.blockFrames, acceptsTruncation: options.acceptsTruncatedAudio)
         let extractor = try OnlineFeatureExtractor(options: features)
         let network = NetworkStream(network: model.inference)
         let alphabet = model.description.alphabet

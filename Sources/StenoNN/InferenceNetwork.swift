@@ -169,7 +169,8 @@ struct InferenceLayer: Sendable {
             var state = DirectionState(size: H)
             forward.run(0..<frames, projected: p.baseAddress!, projectedStride: width, state: &state, output: out.baseAddress!, outputStride: 2 * H)
             if let chunk {
-                runChunks(chunk: chunk, frames: frames, projected: p.baseAddress! + G, output: out.baseAddress! + H)
+                runChunks(starts: Array(Swift.stride(from: 0, to: frames, by: chunk)), chunk: chunk, frames: frames,
+                          projected: p.baseAddress! + G, projectedStride: width, output: out.baseAddress! + H, outputStride: 2 * H)
             } else {
                 var state = DirectionState(size: H)
                 backward.run((0..<frames).reversed(), projected: p.baseAddress! + G, projectedStride: width, state: &state,
@@ -179,12 +180,14 @@ struct InferenceLayer: Sendable {
         return output
     }
 
-    /// Latency control offline: chunk j's backward pass runs over frames jC ..< jC + C + R from a zero
-    /// state and keeps its first C outputs. Whole windows run side by side, one step of all at a
-    /// time; the windows cut short by the utterance's end run one by one.
-    private func runChunks(chunk: Int, frames: Int, projected: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>) {
-        let window = chunk + lookahead, width = projectedWidth, G = backward.gates, H = size, stride = 2 * H
-        let starts = Array(Swift.stride(from: 0, to: frames, by: chunk))
+    /// Latency control: chunk j's backward pass runs over frames s_j ..< s_j + C + R (of the `frames`
+    /// there are) from a zero state and keeps its first C outputs, for each chunk start s_j in `starts`.
+    /// Frame t's backward input projection is at `projected + t·projectedStride`; its output goes to
+    /// `output + t·outputStride`. Whole windows run side by side, one step of all at a time (a matrix
+    /// product each); windows cut short by the end of the frames run one by one.
+    func runChunks(starts: [Int], chunk: Int, frames: Int, projected: UnsafePointer<Float>, projectedStride width: Int,
+                   output: UnsafeMutablePointer<Float>, outputStride stride: Int) {
+        let window = chunk + lookahead, G = backward.gates, H = size
         let whole = starts.filter { $0 + window <= frames }
         for start in starts where start + window > frames {
             var state = DirectionState(size: H)

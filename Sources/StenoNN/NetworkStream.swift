@@ -88,28 +88,38 @@ public final class NetworkStream {
                 for t in 0..<newFrames { backwardProjections += projected[t * width + G..<(t + 1) * width] }
                 available += newFrames
             }
-            var output: [Float] = []
-            let chunk = layer.chunk ?? Int.max
-            while available > 0 {
-                let ready = chunk <= available - layer.lookahead
-                guard ready || finished else { break }
-                let emit = min(chunk, available), window = min(available, chunk == Int.max ? available : chunk + layer.lookahead)
-                var backwardOutputs = [Float](repeating: 0, count: emit * H)
+            // The chunks whose windows are complete (all that remain, at the end) run now, side by side.
+            let emit: Int
+            var backwardOutputs: [Float]
+            if let chunk = layer.chunk {
+                let starts = Array(stride(from: 0, to: available, by: chunk)).filter { finished || $0 + chunk + layer.lookahead <= available }
+                emit = starts.last.map { min(available, $0 + chunk) } ?? 0
+                backwardOutputs = [Float](repeating: 0, count: emit * H)
+                backwardProjections.withUnsafeBufferPointer { p in
+                    backwardOutputs.withUnsafeMutableBufferPointer { out in
+                        layer.runChunks(starts: starts, chunk: chunk, frames: available, projected: p.baseAddress!, projectedStride: G,
+                                        output: out.baseAddress!, outputStride: H)
+                    }
+                }
+            } else {
+                emit = finished ? available : 0
+                backwardOutputs = [Float](repeating: 0, count: emit * H)
                 var state = DirectionState(size: H)
                 backwardProjections.withUnsafeBufferPointer { p in
                     backwardOutputs.withUnsafeMutableBufferPointer { out in
-                        layer.backward.run((0..<window).reversed(), projected: p.baseAddress!, projectedStride: G, state: &state,
-                                           output: out.baseAddress!, outputStride: H, keepBelow: emit)
+                        layer.backward.run((0..<emit).reversed(), projected: p.baseAddress!, projectedStride: G, state: &state,
+                                           output: out.baseAddress!, outputStride: H)
                     }
                 }
-                for t in 0..<emit {
-                    output += forwardOutputs[t * H..<(t + 1) * H]
-                    output += backwardOutputs[t * H..<(t + 1) * H]
-                }
-                forwardOutputs.removeFirst(emit * H)
-                backwardProjections.removeFirst(emit * G)
-                available -= emit
             }
+            var output = [Float](repeating: 0, count: emit * 2 * H)
+            for t in 0..<emit {
+                output.replaceSubrange(t * 2 * H..<t * 2 * H + H, with: forwardOutputs[t * H..<(t + 1) * H])
+                output.replaceSubrange(t * 2 * H + H..<(t + 1) * 2 * H, with: backwardOutputs[t * H..<(t + 1) * H])
+            }
+            forwardOutputs.removeFirst(emit * H)
+            backwardProjections.removeFirst(emit * G)
+            available -= emit
             return output
         }
     }
