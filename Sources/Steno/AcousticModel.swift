@@ -139,19 +139,24 @@ public final class AcousticModel: @unchecked Sendable {
     }
 
     /// Writes the model to `path` atomically; `float16` halves the size. A model whose precision is
-    /// int8 is always written as int8.
+    /// int8 is always written as int8 (its output layer as float32).
     public func write(to path: String, storage: ModelContainer.Storage = .float32) throws {
-        try container().write(to: path, storage: description.precision == .int8 ? .int8 : storage)
+        if description.precision == .int8 {
+            try container().write(to: path, storage: .int8, float32: Set(network.output.parameters.map(\.name)))
+        } else {
+            try container().write(to: path, storage: storage)
+        }
     }
 
-    /// An int8 copy of the model (``WeightPrecision/int8``): its matrices become their int8 round
-    /// trip, and it is written and run in int8.
+    /// An int8 copy of the model (``WeightPrecision/int8``): its recurrent layers' matrices become
+    /// their int8 round trip, and it is written and run in int8.
     public func quantized() -> AcousticModel {
         var header = description
         header.precision = .int8
         let copy = AcousticModel(header, seed: 0)
+        let recurrent = Set(network.recurrentLayers.flatMap(\.parameters).map(\.name))
         for (target, source) in zip(copy.network.parameters, network.parameters) {
-            target.values = source.shape.count == 2
+            target.values = recurrent.contains(source.name) && source.shape.count == 2
                 ? QuantizedMatrix.roundTrip(source.values, rows: source.shape[0], columns: source.shape[1]) : source.values
         }
         return copy

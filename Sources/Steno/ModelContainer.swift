@@ -120,13 +120,14 @@ public struct ModelContainer: Sendable {
     /// The file's bytes. Throws when the metadata is not JSON, a name is empty or repeated,
     /// a shape does not match its values, or (for ``Storage/float16``) a finite value is
     /// beyond Float16's range. Errors name the file as `(in memory)`.
-    public func encoded(storage: Storage = .float32) throws(ModelFileError) -> Data {
-        try encoded(storage: storage, file: "(in memory)")
+    public func encoded(storage: Storage = .float32, float32: Set<String> = []) throws(ModelFileError) -> Data {
+        try encoded(storage: storage, float32: float32, file: "(in memory)")
     }
 
     /// Writes the container to `path` atomically (temporary file, then rename).
-    public func write(to path: String, storage: Storage = .float32) throws(ModelFileError) {
-        let data = try encoded(storage: storage, file: path)
+    /// `float32` names tensors to store as float32 whatever `storage` says.
+    public func write(to path: String, storage: Storage = .float32, float32: Set<String> = []) throws(ModelFileError) {
+        let data = try encoded(storage: storage, float32: float32, file: path)
         do {
             try AtomicFile.write(data, to: path)
         } catch {
@@ -285,7 +286,7 @@ public struct ModelContainer: Sendable {
         return path.isEmpty ? "the header" : path
     }
 
-    private func encoded(storage: Storage, file: String) throws(ModelFileError) -> Data {
+    private func encoded(storage: Storage, float32: Set<String>, file: String) throws(ModelFileError) -> Data {
         let fail = { (problem: ModelFileError.Problem) in ModelFileError(file: file, problem: problem) }
         let callerMetadata = metadata.isEmpty ? Data("{}".utf8) : metadata
         guard (try? JSONSerialization.jsonObject(with: callerMetadata, options: [.fragmentsAllowed])) != nil else {
@@ -300,7 +301,7 @@ public struct ModelContainer: Sendable {
             guard tensor.shape.allSatisfy({ $0 >= 0 }), tensor.shape.reduce(1, *) == tensor.values.count else {
                 throw fail(.badTensor(name: tensor.name, reason: "shape \(tensor.shape) does not hold \(tensor.values.count) values"))
             }
-            let stored = storage.storage(forShape: tensor.shape)
+            let stored = float32.contains(tensor.name) ? .float32 : storage.storage(forShape: tensor.shape)
             if stored == .float16, let index = tensor.values.firstIndex(where: { $0.isFinite && Float16($0).isInfinite }) {
                 throw fail(.outOfFloat16Range(tensor: tensor.name, index: index, value: tensor.values[index]))
             }
@@ -326,8 +327,8 @@ public struct ModelContainer: Sendable {
         bytes.appendLittleEndian(Self.formatVersion)
         bytes.appendLittleEndian(UInt64(json.count))
         bytes.append(contentsOf: json)
-        for tensor in tensors {
-            switch storage.storage(forShape: tensor.shape) {
+        for (tensor, entry) in zip(tensors, table) {
+            switch Storage(rawValue: entry.dtype)! {
             case .float32: for value in tensor.values { bytes.appendLittleEndian(value.bitPattern) }
             case .float16: for value in tensor.values { bytes.appendLittleEndian(Float16(value).bitPattern) }
             case .int8:

@@ -24,6 +24,22 @@ func runInferenceBenchmark(repeats: Int) {
     }
 }
 
+/// The forward pass of `model` (or the bundled one) over the features of a whole recording, in
+/// float32 and int8: what `steno transcribe --no-lm` of the same file should take, plus decoding,
+/// features and audio.
+func runFileInferenceBenchmark(modelPath: String?, audioPath: String, repeats: Int) throws {
+    BLASThreads.set(1)
+    let model = try modelPath.map { try AcousticModel(contentsOf: $0) } ?? DefaultModel.load()
+    let features = model.normalized(try Frontend(features: model.description.features).compute(.file(audioPath)))
+    let seconds = Double(features.frameCount) * model.description.features.frame.frameShiftMs / 1000
+    print(String(format: "%@: %.1f s of audio, %d feature frames", audioPath, seconds, features.frameCount))
+    for precision in WeightPrecision.allCases {
+        let network = InferenceNetwork(model.network, precision: precision)
+        let wall = medianSeconds(repeats: repeats) { _ = network.logits(features.values) }
+        print(String(format: "forward pass, %@: %.3f s (%.0f× real time)", precision.rawValue, wall, seconds / wall))
+    }
+}
+
 /// The network shapes both benchmarks measure: 80 log-mel bins stacked by 3, 29 classes.
 let benchmarkConfigurations: [(String, NetworkConfiguration)] = [
     ("BiLSTM 3×256 (whole utterances)", 3, nil, 0), ("BiLSTM 3×256, latency control 2 + 1", 3, 2, 1),

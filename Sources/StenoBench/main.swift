@@ -4,7 +4,7 @@ import Steno
 // Steno's benchmarks. Run on a release build:
 //   swift run -c release steno-bench frontend [seconds-of-audio] [repeats]
 //   swift run -c release steno-bench network [workers] [repeats]   (workers: default the number of cores)
-//   swift run -c release steno-bench inference [repeats]
+//   swift run -c release steno-bench inference [repeats] | inference --audio FILE [--model MODEL]
 //   swift run -c release steno-bench stream [MODEL AUDIO]
 //   swift run -c release steno-bench formats MANIFEST [--limit N] [-- steno evaluate options]
 //   swift run -c release steno-bench lm FILE [repeats]                      (LanguageModelBenchmark.swift)
@@ -43,7 +43,12 @@ if suite == "decoding" {
     exit(0)
 }
 if suite == "inference" {
-    runInferenceBenchmark(repeats: arguments.first.flatMap(Int.init) ?? 5)
+    if let index = arguments.firstIndex(of: "--audio"), index + 1 < arguments.count {
+        let model = arguments.firstIndex(of: "--model").flatMap { $0 + 1 < arguments.count ? arguments[$0 + 1] : nil }
+        try runFileInferenceBenchmark(modelPath: model, audioPath: arguments[index + 1], repeats: 3)
+    } else {
+        runInferenceBenchmark(repeats: arguments.first.flatMap(Int.init) ?? 5)
+    }
     exit(0)
 }
 if suite == "network" {
@@ -52,7 +57,7 @@ if suite == "network" {
     exit(0)
 }
 guard suite == "frontend" else {
-    print("usage: steno-bench frontend [seconds] [repeats] | steno-bench network [workers] [repeats] | steno-bench inference [repeats] | steno-bench stream [MODEL AUDIO] | steno-bench formats MANIFEST [--limit N] [-- evaluate options] | steno-bench lm FILE [repeats] | steno-bench decoding --manifest FILE --config ...")
+    print("usage: steno-bench frontend [seconds] [repeats] | steno-bench network [workers] [repeats] | steno-bench inference [repeats] | steno-bench inference --audio FILE [--model MODEL] | steno-bench stream [MODEL AUDIO] | steno-bench formats MANIFEST [--limit N] [-- evaluate options] | steno-bench lm FILE [repeats] | steno-bench decoding --manifest FILE --config ...")
     exit(2)
 }
 BLASThreads.set(1)

@@ -7,8 +7,8 @@
 ///   backward pass.
 /// - With latency control, the backward direction's chunks run side by side (one matrix product per
 ///   step for all chunks), and each chunk's first step, from a zero state, skips its hidden product.
-/// - ``WeightPrecision/int8`` keeps the recurrent weights as int8 with a scale per row, so a step
-///   reads a quarter of the bytes; all weights then compute as their int8 round trip.
+/// - ``WeightPrecision/int8`` keeps the recurrent layers' weights as int8 with a scale per row, so a
+///   step reads a quarter of the bytes; they then compute as their int8 round trip.
 ///
 /// Immutable after creation: any number of threads and streams (``NetworkStream``) may share one.
 /// Changing the source network's weights afterwards does not change it.
@@ -24,7 +24,7 @@ public final class InferenceNetwork: Sendable {
         configuration = network.configuration
         self.precision = precision
         layers = network.recurrentLayers.map { InferenceLayer($0, precision: precision) }
-        outputWeight = precision.stored(network.output.weight)
+        outputWeight = network.output.weight.values   // float32 in every precision: it makes the logits
         outputBias = network.output.bias.values
     }
 
@@ -58,8 +58,8 @@ public final class InferenceNetwork: Sendable {
 }
 
 extension WeightPrecision {
-    /// A parameter's values as this precision computes with them: as they are, or their int8 round trip
-    /// for matrices (vectors, the biases, stay float32).
+    /// A recurrent layer parameter's values as this precision computes with them: as they are, or
+    /// their int8 round trip for matrices (vectors, the biases, stay float32).
     func stored(_ parameter: Parameter<Float>) -> [Float] {
         guard self == .int8, parameter.shape.count == 2 else { return parameter.values }
         return QuantizedMatrix.roundTrip(parameter.values, rows: parameter.shape[0], columns: parameter.shape[1])
@@ -127,7 +127,12 @@ struct InferenceLayer: Sendable {
     let chunk: Int?, lookahead: Int
     let forward: InferenceDirection, backward: InferenceDirection
     private let inputWeights: [Float]   // [2G, I]: the forward direction's rows, then the backward's
+    private let packedInput: PackedMatrix   // the same, packed for a few frames at a time (streaming)
     private let inputBias: [Float]      // [2G]
+
+    /// Up to this many frames, ``project(_:frames:)`` runs frame by frame over the packed weights: a
+    /// matrix product would first copy all the weights into its own layout, for a few rows only.
+    static let frameByFrameLimit = 8
 
     init(_ layer: BidirectionalLayer<Float>, precision: WeightPrecision) {
         inputSize = layer.forwardDirection.inputSize
@@ -138,6 +143,11 @@ struct InferenceLayer: Sendable {
         backward = InferenceDirection(layer.backwardDirection, precision: precision)
         inputWeights = precision.stored(layer.forwardDirection.wInput) + precision.stored(layer.backwardDirection.wInput)
         inputBias = layer.forwardDirection.bInput.values + layer.backwardDirection.bInput.values
+        let rows = inputBias.count, original = layer.forwardDirection.wInput.values + layer.backwardDirection.wInput.values
+        switch precision {
+        case .float32: packedInput = PackedMatrix(floats: inputWeights, rows: rows, columns: inputSize)
+        case .int8: packedInput = PackedMatrix(QuantizedMatrix(original, rows: rows, columns: inputSize))
+        }
     }
 
     /// Columns of a projected frame: both directions' gates, G = gates·H each.
@@ -151,6 +161,10 @@ struct InferenceLayer: Sendable {
         projected.withUnsafeMutableBufferPointer { out in
             inputBias.withUnsafeBufferPointer { broadcastRows($0.baseAddress!, into: out.baseAddress!, rows: frames, columns: width) }
             input.withUnsafeBufferPointer { x in
+                if frames <= Self.frameByFrameLimit {
+                    for t in 0..<frames { packedInput.multiplyAdd(x.baseAddress! + t * inputSize, into: out.baseAddress! + t * width) }
+                    return
+                }
                 inputWeights.withUnsafeBufferPointer {
                     product(x.baseAddress!, $0.baseAddress!, transposeB: true, into: out.baseAddress!, m: frames, n: width, k: inputSize, accumulate: true)
                 }

@@ -2,9 +2,10 @@
 public enum WeightPrecision: String, Codable, Sendable, CaseIterable {
     /// IEEE binary32: the reference.
     case float32
-    /// Weight-only int8: each matrix row as integers in −127…127 times one float scale
-    /// (max |w| / 127 over the row). Activations and sums stay float32. A quarter of float32's size;
-    /// the recurrent products read a quarter of the bytes.
+    /// Weight-only int8: each row of the recurrent layers' matrices as integers in −127…127 times one
+    /// float scale (max |w| / 127 over the row). Activations, sums, biases and the output layer (it
+    /// makes the logits, and is small) stay float32. About a quarter of float32's size; the recurrent
+    /// products read a quarter of the bytes.
     case int8
 }
 

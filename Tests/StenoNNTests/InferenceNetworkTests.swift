@@ -120,9 +120,9 @@ struct InferenceNetworkTests {
         let configuration = NetworkConfiguration(inputSize: 3, classes: 5, stacking: stacking, cell: cell, layers: 3, hiddenSize: 12,
                                                  chunk: chunk, lookahead: lookahead, dropout: 0.2)
         let network = AcousticNetwork<Float>(configuration, seed: 32)
-        // The int8 reference: the same network with its matrices replaced by their int8 round trips.
+        // The int8 reference: the same network with its recurrent matrices replaced by their int8 round trips.
         let rounded = AcousticNetwork<Float>(configuration, seed: 32)
-        for parameter in rounded.parameters where parameter.shape.count == 2 {
+        for parameter in rounded.recurrentLayers.flatMap(\.parameters) where parameter.shape.count == 2 {
             parameter.values = QuantizedMatrix.roundTrip(parameter.values, rows: parameter.shape[0], columns: parameter.shape[1])
         }
         for (precision, reference) in [(WeightPrecision.float32, network), (.int8, rounded)] {

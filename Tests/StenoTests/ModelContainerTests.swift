@@ -117,6 +117,9 @@ struct ModelContainerTests {
         #expect(loaded.tensors[0].values != original.tensors[0].values)
         for index in 1..<original.tensors.count { #expect(loaded.tensors[index] == original.tensors[index]) }
         #expect(String(decoding: data, as: UTF8.self).contains(#""dtype":"i8""#))
+        // Named tensors stay float32.
+        let kept = try ModelContainer(data: original.encoded(storage: .int8, float32: ["encoder.weight"]), name: "k.steno")
+        #expect(kept.tensors == original.tensors)
         let infinite = ModelContainer(tensors: [NamedTensor(name: "w", shape: [1, 2], values: [1, .infinity])])
         #expect(throws: ModelFileError.self) { try infinite.encoded(storage: .int8) }
     }
