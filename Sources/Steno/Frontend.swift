@@ -22,9 +22,9 @@ public struct Frontend: Sendable {
         let seconds = min(reader.info.duration.isFinite ? max(reader.info.duration, 0) : 0, 3_600)
         frames.reserveCapacity(frames: Int(seconds * 1_000 / features.frame.frameShiftMs) + 1)
         while let block = try reader.nextBlock() {
-            frames.append(extractor.accept(block))
+            block.withUnsafeBufferPointer { extractor.accept($0, appendingTo: &frames) }
         }
-        frames.append(extractor.finish())
+        extractor.finish(appendingTo: &frames)
         return frames
     }
 }

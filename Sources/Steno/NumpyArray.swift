@@ -17,29 +17,40 @@ public struct NumpyArray: Sendable, Equatable {
 
     private static let magic: [UInt8] = [0x93] + Array("NUMPY".utf8)
 
+    /// The header: magic, version, and the dictionary padded to a multiple of 64 bytes.
+    private var header: [UInt8] {
+        let dims = shape.count == 1 ? "\(shape[0])," : shape.map(String.init).joined(separator: ", ")
+        var text = "{'descr': '<f4', 'fortran_order': False, 'shape': (\(dims)), }"
+        // Magic (6) + version (2) + length (2) + header + "\n" is padded to a multiple of 64.
+        let unpadded = 10 + text.utf8.count + 1
+        text += String(repeating: " ", count: (64 - unpadded % 64) % 64) + "\n"
+        let length = UInt16(text.utf8.count)
+        return Self.magic + [1, 0, UInt8(length & 0xFF), UInt8(length >> 8)] + Array(text.utf8)
+    }
+
     /// The file's bytes.
     public func encoded() -> Data {
-        let dims = shape.count == 1 ? "\(shape[0])," : shape.map(String.init).joined(separator: ", ")
-        var header = "{'descr': '<f4', 'fortran_order': False, 'shape': (\(dims)), }"
-        // Magic (6) + version (2) + length (2) + header + "\n" is padded to a multiple of 64.
-        let unpadded = 10 + header.utf8.count + 1
-        header += String(repeating: " ", count: (64 - unpadded % 64) % 64) + "\n"
-        var data = Data(Self.magic + [1, 0])
-        let length = UInt16(header.utf8.count)
-        data.append(contentsOf: [UInt8(length & 0xFF), UInt8(length >> 8)])
-        data.append(contentsOf: Array(header.utf8))
+        var data = Data(header)
         data.reserveCapacity(data.count + 4 * values.count)
-        #if _endian(little)
-        values.withUnsafeBytes { data.append(contentsOf: $0) }   // already '<f4'
-        #else
-        for value in values { withUnsafeBytes(of: value.bitPattern.littleEndian) { data.append(contentsOf: $0) } }
-        #endif
+        littleEndianValues { data.append(contentsOf: $0) }
         return data
     }
 
-    /// Writes the array to `path` atomically.
+    /// Calls `body` with the values as little-endian float32 bytes.
+    private func littleEndianValues(_ body: (UnsafeRawBufferPointer) throws -> Void) rethrows {
+        #if _endian(little)
+        try values.withUnsafeBytes(body)
+        #else
+        try values.map { $0.bitPattern.littleEndian }.withUnsafeBytes(body)
+        #endif
+    }
+
+    /// Writes the array to `path` atomically, without a copy of the values.
     public func write(to path: String) throws(FileWriteError) {
-        try AtomicFile.write(encoded(), to: path)
+        try AtomicFile.write(to: path) { write in
+            try header.withUnsafeBytes(write)
+            try littleEndianValues(write)
+        }
     }
 
     /// Reads a float32, C-order `.npy` file (the kind ``write(to:)`` writes).

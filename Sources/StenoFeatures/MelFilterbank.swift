@@ -86,9 +86,18 @@ struct MelFilterbank: Sendable {
         weights.withUnsafeBufferPointer { weights in
             for bin in 0..<bins {
                 let start = offsets[bin], count = offsets[bin + 1] - start, first = firstIndex[bin]
-                var sum: Float = 0
-                for k in 0..<count {
+                // Four running sums (added in a fixed order), so the loop vectorizes.
+                var sums = SIMD4<Float>(repeating: 0)
+                var k = 0
+                while k + 4 <= count {
+                    sums += SIMD4(weights[start + k], weights[start + k + 1], weights[start + k + 2], weights[start + k + 3])
+                        * SIMD4(spectrum[first + k], spectrum[first + k + 1], spectrum[first + k + 2], spectrum[first + k + 3])
+                    k += 4
+                }
+                var sum = (sums[0] + sums[1]) + (sums[2] + sums[3])
+                while k < count {
                     sum += weights[start + k] * spectrum[first + k]
+                    k += 1
                 }
                 output[bin] = sum
             }

@@ -43,6 +43,13 @@ public final class OnlineFeatureExtractor {
     /// frames they complete, `[frames, dimension]`; possibly none.
     public func accept(_ samples: UnsafeBufferPointer<Float>) -> FeatureMatrix {
         var output = FeatureMatrix(dimension: dimension)
+        accept(samples, appendingTo: &output)
+        return output
+    }
+
+    /// Takes the next samples as ``accept(_:)-(UnsafeBufferPointer<Float>)`` does, and appends the
+    /// frames they complete to `output` (whose dimension must be the extractor's): no copy of its own.
+    public func accept(_ samples: UnsafeBufferPointer<Float>, appendingTo output: inout FeatureMatrix) {
         var start = 0
         while start < samples.count {
             let end = min(start + Self.blockSize, samples.count)
@@ -51,7 +58,6 @@ public final class OnlineFeatureExtractor {
             emitFrames(upTo: geometry.frameCount(samples: samplesAccepted, flush: false), into: &output)
             start = end
         }
-        return output
     }
 
     /// Takes the next samples (any collection of them, e.g. `[Float]` or an `ArraySlice`) and returns
@@ -66,9 +72,14 @@ public final class OnlineFeatureExtractor {
     /// samples reflected. Then resets the extractor (dither restarts from its seed) for a new stream.
     public func finish() -> FeatureMatrix {
         var output = FeatureMatrix(dimension: dimension)
+        finish(appendingTo: &output)
+        return output
+    }
+
+    /// Ends the stream as ``finish()`` does, appending the last frames to `output`.
+    public func finish(appendingTo output: inout FeatureMatrix) {
         emitFrames(upTo: geometry.frameCount(samples: samplesAccepted, flush: true), into: &output)
         reset()
-        return output
     }
 
     /// Forgets the current stream without output, ready for a new one.

@@ -46,8 +46,10 @@ struct DefaultModelTests {
         for sample in try samples() {
             let transcript = try steno(["transcribe", "--model", output, "--lm", lm, sample.path])
             #expect(transcript.status == 0 && transcript.stdout == sample.transcript + "\n", "\(sample.path): \(transcript.stdout)")
-            // The best paths (no LM) agree too.
-            #expect(try steno(["transcribe", "--model", output, sample.path]).stdout == steno(["transcribe", "--no-lm", sample.path]).stdout)
+            // The best paths (no LM) stay within a character or two of float32's.
+            let int8 = try steno(["transcribe", "--model", output, sample.path]).stdout
+            let float = try steno(["transcribe", "--no-lm", sample.path]).stdout
+            #expect(ErrorRate.characters(reference: float, hypothesis: int8).errors <= 2, "\(float) against \(int8)")
         }
         // Never over its input, nor from a checkpoint.
         let same = try steno(["quantize", model, "--output", model])
