@@ -1,4 +1,4 @@
-// Steno's inference kernels: see include/StenoKernels.h. Every kernel has a portable version and an
+// Steno's kernels: see include/StenoKernels.h. Every kernel has a portable version and an
 // AVX2 + FMA version; each call's `vectorized` flag, and the CPU, choose which runs.
 #include "StenoKernels.h"
 
@@ -105,6 +105,38 @@ static void portable_lstm_cell(const float *x, const float *r, float *h, float *
         float o = portable_sigmoid(x[3 * hidden + j] + r[3 * hidden + j]);
         c[j] = f * c[j] + i * g;
         h[j] = o * portable_tanh(c[j]);
+    }
+}
+
+static void portable_lstm_cell_forward(const float *x, const float *r, float mask, float *h, float *c,
+                                       float *gates, float *cell_out, int first, int hidden) {
+    for (int j = first; j < hidden; j++) {
+        float i = portable_sigmoid(x[j] + r[j]);
+        float f = portable_sigmoid(x[hidden + j] + r[hidden + j]);
+        float g = portable_tanh(x[2 * hidden + j] + r[2 * hidden + j]);
+        float o = portable_sigmoid(x[3 * hidden + j] + r[3 * hidden + j]);
+        gates[j] = i; gates[hidden + j] = f; gates[2 * hidden + j] = g; gates[3 * hidden + j] = o;
+        float cell = f * c[j] + i * g;
+        cell_out[j] = cell;
+        c[j] = cell * mask;
+        h[j] = o * portable_tanh(cell) * mask;
+    }
+}
+
+static void portable_lstm_cell_backward(const float *gates, const float *cell, const float *previous_cell,
+                                        const float *dy, const float *dh_next, float *dc_next, float mask,
+                                        float *d, int first, int hidden) {
+    for (int j = first; j < hidden; j++) {
+        // The output and the next step both read the masked state.
+        float dh = (dy[j] + dh_next[j]) * mask;
+        float i = gates[j], f = gates[hidden + j], g = gates[2 * hidden + j], o = gates[3 * hidden + j];
+        float tc = portable_tanh(cell[j]);
+        float dc = dc_next[j] * mask + dh * o * (1 - tc * tc);
+        d[j] = dc * g * i * (1 - i);
+        d[hidden + j] = dc * previous_cell[j] * f * (1 - f);
+        d[2 * hidden + j] = dc * i * (1 - g * g);
+        d[3 * hidden + j] = dh * tc * o * (1 - o);
+        dc_next[j] = dc * f;
     }
 }
 
@@ -215,6 +247,48 @@ AVX2 static void vector_lstm_cell(const float *x, const float *r, float *h, floa
     portable_lstm_cell(x, r, h, c, j, hidden);
 }
 
+AVX2 static void vector_lstm_cell_forward(const float *x, const float *r, float mask, float *h, float *c,
+                                          float *gates, float *cell_out, int hidden) {
+    __m256 m = _mm256_set1_ps(mask);
+    int j = 0;
+    for (; j + 8 <= hidden; j += 8) {
+        __m256 i = vector_sigmoid(_mm256_add_ps(_mm256_loadu_ps(x + j), _mm256_loadu_ps(r + j)));
+        __m256 f = vector_sigmoid(_mm256_add_ps(_mm256_loadu_ps(x + hidden + j), _mm256_loadu_ps(r + hidden + j)));
+        __m256 g = vector_tanh(_mm256_add_ps(_mm256_loadu_ps(x + 2 * hidden + j), _mm256_loadu_ps(r + 2 * hidden + j)));
+        __m256 o = vector_sigmoid(_mm256_add_ps(_mm256_loadu_ps(x + 3 * hidden + j), _mm256_loadu_ps(r + 3 * hidden + j)));
+        _mm256_storeu_ps(gates + j, i);
+        _mm256_storeu_ps(gates + hidden + j, f);
+        _mm256_storeu_ps(gates + 2 * hidden + j, g);
+        _mm256_storeu_ps(gates + 3 * hidden + j, o);
+        __m256 cell = _mm256_add_ps(_mm256_mul_ps(f, _mm256_loadu_ps(c + j)), _mm256_mul_ps(i, g));
+        _mm256_storeu_ps(cell_out + j, cell);
+        _mm256_storeu_ps(c + j, _mm256_mul_ps(cell, m));
+        _mm256_storeu_ps(h + j, _mm256_mul_ps(_mm256_mul_ps(o, vector_tanh(cell)), m));
+    }
+    portable_lstm_cell_forward(x, r, mask, h, c, gates, cell_out, j, hidden);
+}
+
+AVX2 static void vector_lstm_cell_backward(const float *gates, const float *cell, const float *previous_cell,
+                                           const float *dy, const float *dh_next, float *dc_next, float mask,
+                                           float *d, int hidden) {
+    __m256 m = _mm256_set1_ps(mask), one = _mm256_set1_ps(1.0f);
+    int j = 0;
+    for (; j + 8 <= hidden; j += 8) {
+        __m256 dh = _mm256_mul_ps(_mm256_add_ps(_mm256_loadu_ps(dy + j), _mm256_loadu_ps(dh_next + j)), m);
+        __m256 i = _mm256_loadu_ps(gates + j), f = _mm256_loadu_ps(gates + hidden + j);
+        __m256 g = _mm256_loadu_ps(gates + 2 * hidden + j), o = _mm256_loadu_ps(gates + 3 * hidden + j);
+        __m256 tc = vector_tanh(_mm256_loadu_ps(cell + j));
+        __m256 dc = _mm256_add_ps(_mm256_mul_ps(_mm256_loadu_ps(dc_next + j), m),
+                                  _mm256_mul_ps(_mm256_mul_ps(dh, o), _mm256_sub_ps(one, _mm256_mul_ps(tc, tc))));
+        _mm256_storeu_ps(d + j, _mm256_mul_ps(_mm256_mul_ps(_mm256_mul_ps(dc, g), i), _mm256_sub_ps(one, i)));
+        _mm256_storeu_ps(d + hidden + j, _mm256_mul_ps(_mm256_mul_ps(_mm256_mul_ps(dc, _mm256_loadu_ps(previous_cell + j)), f), _mm256_sub_ps(one, f)));
+        _mm256_storeu_ps(d + 2 * hidden + j, _mm256_mul_ps(_mm256_mul_ps(dc, i), _mm256_sub_ps(one, _mm256_mul_ps(g, g))));
+        _mm256_storeu_ps(d + 3 * hidden + j, _mm256_mul_ps(_mm256_mul_ps(_mm256_mul_ps(dh, tc), o), _mm256_sub_ps(one, o)));
+        _mm256_storeu_ps(dc_next + j, _mm256_mul_ps(dc, f));
+    }
+    portable_lstm_cell_backward(gates, cell, previous_cell, dy, dh_next, dc_next, mask, d, j, hidden);
+}
+
 AVX2 static void vector_gru_cell(const float *x, const float *r, float *h, int hidden) {
     int j = 0;
     __m256 one = _mm256_set1_ps(1.0f);
@@ -263,4 +337,16 @@ void steno_gru_cell(int vectorized, const float *x, const float *r, float *h, in
 
 void steno_rnn_cell(int vectorized, const float *x, const float *r, float *h, int hidden) {
     DISPATCH(vector_rnn_cell(x, r, h, hidden), portable_rnn_cell(x, r, h, 0, hidden));
+}
+
+void steno_lstm_cell_forward(int vectorized, const float *x, const float *r, float mask, float *h, float *c,
+                             float *gates, float *cell_out, int hidden) {
+    DISPATCH(vector_lstm_cell_forward(x, r, mask, h, c, gates, cell_out, hidden),
+             portable_lstm_cell_forward(x, r, mask, h, c, gates, cell_out, 0, hidden));
+}
+
+void steno_lstm_cell_backward(int vectorized, const float *gates, const float *cell, const float *previous_cell,
+                              const float *dy, const float *dh_next, float *dc_next, float mask, float *d, int hidden) {
+    DISPATCH(vector_lstm_cell_backward(gates, cell, previous_cell, dy, dh_next, dc_next, mask, d, hidden),
+             portable_lstm_cell_backward(gates, cell, previous_cell, dy, dh_next, dc_next, mask, d, 0, hidden));
 }

@@ -14,6 +14,12 @@ import Steno
 BLASKernel.restartWithSuggestedCoreType()
 print("OpenBLAS kernel: \(BLASKernel.name)")
 var arguments = Array(CommandLine.arguments.dropFirst())
+let usage = "usage: steno-bench frontend [seconds] [repeats] | steno-bench network [workers] [repeats] | steno-bench inference [repeats] | steno-bench inference --audio FILE [--model MODEL] | steno-bench stream [MODEL AUDIO] | steno-bench formats MANIFEST [--limit N] [-- evaluate options] | steno-bench lm FILE [repeats] | steno-bench decoding --manifest FILE --config ..."
+// Asking for help runs nothing (before the -- that starts `formats`'s evaluate options).
+if arguments.prefix(while: { $0 != "--" }).contains(where: { $0 == "--help" || $0 == "-h" }) {
+    print(usage)
+    exit(0)
+}
 let suite = arguments.first.map { Double($0) == nil ? arguments.removeFirst() : "frontend" } ?? "frontend"
 if suite == "stream" {
     try runStreamBenchmark(modelPath: arguments.first, audioPath: arguments.dropFirst().first)
@@ -57,7 +63,7 @@ if suite == "network" {
     exit(0)
 }
 guard suite == "frontend" else {
-    print("usage: steno-bench frontend [seconds] [repeats] | steno-bench network [workers] [repeats] | steno-bench inference [repeats] | steno-bench inference --audio FILE [--model MODEL] | steno-bench stream [MODEL AUDIO] | steno-bench formats MANIFEST [--limit N] [-- evaluate options] | steno-bench lm FILE [repeats] | steno-bench decoding --manifest FILE --config ...")
+    print(usage)
     exit(2)
 }
 BLASThreads.set(1)

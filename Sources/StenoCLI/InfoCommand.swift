@@ -72,7 +72,7 @@ struct InfoCommand: ParsableCommand {
             "parameters: \(model.parameterCount)",
             "size: \(size) bytes",
             "precision: \(d.precision == .int8 ? "int8 weights (a float32 scale per matrix row), float32 activations" : "float32")",
-            "features: \(d.features.kind.rawValue), \(d.features.dimension) per frame, \(d.features.frame.frameLengthMs) ms frames every \(d.features.frame.frameShiftMs) ms at \(Int(d.features.frame.sampleRate)) Hz",
+            "features: \(d.features.kind.rawValue), \(d.features.dimension) per frame, \(d.features.frame.frameLengthMs) ms frames every \(d.features.frame.frameShiftMs) ms at \(Int(d.features.frame.sampleRate)) Hz, \(d.features.noiseFloor > 0 ? "noise floor \(d.features.noiseFloor) (16-bit scale)" : "no noise floor")",
             "normalization: \(d.normalization.map { "global mean and variance over \($0.count) frames" } ?? "none")",
             "alphabet: \(d.alphabet.classCount) classes (blank + \"\(String(d.alphabet.characters))\")",
         ]

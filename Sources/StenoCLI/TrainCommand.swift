@@ -44,8 +44,8 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Log-mel bins per frame (fbank, Kaldi definitions).")
     var bins: Int = 80
 
-    @Option(help: "Feature noise floor: the mean power of white noise of this standard deviation (16-bit scale) is added to every spectrum bin, so quiet bands (8 kHz audio, silence) look alike whatever the recording; recorded in the model.")
-    var noiseFloor: Float = 2
+    @Option(help: "Feature noise floor: the mean power of white noise of this standard deviation (16-bit scale) is added to every spectrum bin, so quiet bands (8 kHz audio, silence) look alike whatever the recording; recorded in the model. Default 2; with --init, the initial model's floor unless given.")
+    var noiseFloor: Float?
 
     @Option(help: "Recurrent cell.")
     var cell: RecurrentCellKind = .lstm
@@ -158,7 +158,7 @@ struct TrainCommand: ParsableCommand {
         if let problem = try trainingOptions().problem { throw ValidationError(problem) }
         if let problem = networkConfiguration(classes: 2).problem { throw ValidationError(problem) }
         if bins < 1 { throw ValidationError("--bins must be at least 1") }
-        if !(noiseFloor.isFinite && noiseFloor >= 0) { throw ValidationError("--noise-floor must be 0 (off) or a positive standard deviation") }
+        if let noiseFloor, !(noiseFloor.isFinite && noiseFloor >= 0) { throw ValidationError("--noise-floor must be 0 (off) or a positive standard deviation") }
     }
 
     func trainingOptions() throws -> TrainingOptions {
@@ -233,10 +233,14 @@ struct TrainCommand: ParsableCommand {
             savedState = try TrainingCheckpointHeader.trainingState(in: container)
         } else if let initialModel {
             model = try AcousticModel(contentsOf: initialModel)
+            if let noiseFloor, noiseFloor != model.description.features.noiseFloor {
+                note("\(initialModel) was trained with noise floor \(model.description.features.noiseFloor); fine-tuning with \(noiseFloor)")
+                model.description.features.noiseFloor = noiseFloor
+            }
             savedState = nil
         } else {
             var features = FeatureOptions.fbank(bins: bins)
-            features.noiseFloor = noiseFloor
+            features.noiseFloor = noiseFloor ?? 2
             let description = ModelDescription(alphabet: .english, features: features, network: networkConfiguration(classes: Alphabet.english.classCount))
             model = AcousticModel(description, seed: seed)
             savedState = nil

@@ -1,5 +1,6 @@
 // The one file in StenoNN that knows Steno's C kernels (CStenoKernels): the recurrent product over
-// packed weights and the cells' elementwise steps, each in an AVX2 + FMA and a portable version.
+// packed weights and the cells' elementwise steps (inference, and the LSTM's in training), each in an
+// AVX2 + FMA and a portable version.
 
 import CStenoKernels
 
@@ -76,5 +77,28 @@ extension RecurrentCellKind {
         case .gru: steno_gru_cell(flag, x, r, hidden, Int32(size))
         case .rnn: steno_rnn_cell(flag, x, r, hidden, Int32(size))
         }
+    }
+}
+
+/// The LSTM's elementwise steps in training (float32), forward and backward, in Steno's C kernels;
+/// ``RecurrentLayer`` documents what each array holds.
+enum LSTMTrainingKernels {
+    /// One step for one sequence: gates from the projections `x`, `r` `[4H]`; keeps the activated
+    /// gates `[4H]` and the cell before masking `[H]`; updates `hidden` and `cell` `[H]` (masked).
+    static func forward(_ x: UnsafePointer<Float>, _ r: UnsafePointer<Float>, mask: Float,
+                        hidden: UnsafeMutablePointer<Float>, cell: UnsafeMutablePointer<Float>,
+                        gates: UnsafeMutablePointer<Float>, cellBeforeMask: UnsafeMutablePointer<Float>,
+                        size: Int, vectorized: Bool) {
+        steno_lstm_cell_forward(vectorized ? 1 : 0, x, r, mask, hidden, cell, gates, cellBeforeMask, Int32(size))
+    }
+
+    /// The backward pass of one step for one sequence: writes the gates' gradient `[4H]` and replaces
+    /// `cellGradient` (∂/∂c from the later step) by ∂/∂c of the state this step started from.
+    static func backward(gates: UnsafePointer<Float>, cell: UnsafePointer<Float>, previousCell: UnsafePointer<Float>,
+                         outputGradient: UnsafePointer<Float>, hiddenGradient: UnsafePointer<Float>,
+                         cellGradient: UnsafeMutablePointer<Float>, mask: Float,
+                         gateGradient: UnsafeMutablePointer<Float>, size: Int, vectorized: Bool) {
+        steno_lstm_cell_backward(vectorized ? 1 : 0, gates, cell, previousCell, outputGradient, hiddenGradient,
+                                 cellGradient, mask, gateGradient, Int32(size))
     }
 }

@@ -54,6 +54,10 @@ public final class RecurrentLayer<Scalar: NetworkScalar> {
     }
     /// The training forward pass's activations; inference uses its own and leaves the layer untouched.
     private let saved = Activations()
+    /// Float32 LSTMs step their cells in Steno's C kernels (``LSTMTrainingKernels``), vectorized when
+    /// the CPU allows and this is true; other cells and Double (the gradient checks) run the loops below.
+    var vectorizedCells = InferenceKernels.vectorized
+    private var cellKernels: Bool { cell == .lstm && Scalar.self == Float.self }
 
     /// A layer with weights uniform in ±1/√H (PyTorch's initialisation) and, for LSTM, a forget-gate
     /// bias of 1 so that early in training the cell keeps its memory.
@@ -132,7 +136,15 @@ public final class RecurrentLayer<Scalar: NetworkScalar> {
                 product(h.baseAddress!, wh.baseAddress!, transposeB: true, into: rp.baseAddress!, m: batch, n: G, k: H, accumulate: true)
                 (previousHidden.pointer + first * H).update(from: h.baseAddress!, count: batch * H)
                 if cell == .lstm { (previousCell.pointer + first * H).update(from: cs.baseAddress!, count: batch * H) }
-                for b in 0..<batch {
+                for b in 0..<batch where cellKernels {
+                    let row = first + b
+                    LSTMTrainingKernels.forward(
+                        float(projected.pointer + row * G), float(rp.baseAddress! + b * G), mask: Float(mask.pointer[row]),
+                        hidden: float(h.baseAddress! + b * H), cell: float(cs.baseAddress! + b * H),
+                        gates: float(gates.pointer + row * G), cellBeforeMask: float(cellStates.pointer + row * H),
+                        size: H, vectorized: vectorizedCells)
+                }
+                for b in 0..<batch where !cellKernels {
                     let row = first + b, m = mask.pointer[row]
                     let x = projected.pointer + row * G, r = rp.baseAddress! + b * G, a = gates.pointer + row * G
                     let hb = h.baseAddress! + b * H, cb = cs.baseAddress! + b * H
@@ -196,7 +208,16 @@ public final class RecurrentLayer<Scalar: NetworkScalar> {
             for step in stride(from: steps - 1, through: 0, by: -1) {
                 let t = reversed ? steps - 1 - step : step
                 let first = t * batch
-                for b in 0..<batch {
+                for b in 0..<batch where cellKernels {
+                    let row = first + b
+                    LSTMTrainingKernels.backward(
+                        gates: float(gates.pointer + row * G), cell: float(cellStates.pointer + row * H),
+                        previousCell: float(previousCell.pointer + row * H), outputGradient: readOnly(dOut.baseAddress! + row * H),
+                        hiddenGradient: float(dhNext.baseAddress! + b * H), cellGradient: float(dcNext.baseAddress! + b * H),
+                        mask: Float(mask.pointer[row]), gateGradient: float(gateGradient.pointer + row * G),
+                        size: H, vectorized: vectorizedCells)
+                }
+                for b in 0..<batch where !cellKernels {
                     let row = first + b, m = mask.pointer[row]
                     let a = gates.pointer + row * G, d = gateGradient.pointer + row * G
                     let dy = dOut.baseAddress! + row * H, dhn = dhNext.baseAddress! + b * H, dcn = dcNext.baseAddress! + b * H
@@ -254,5 +275,13 @@ public final class RecurrentLayer<Scalar: NetworkScalar> {
             product(gateGradient.pointer, w.baseAddress!, transposeB: false, into: dx.baseAddress!, m: rows, n: inputSize, k: G)
         }}
         return inputGradient
+    }
+
+    /// The same memory seen as Float (only where `cellKernels` holds, i.e. Scalar is Float).
+    private func readOnly(_ pointer: UnsafePointer<Scalar>) -> UnsafePointer<Float> {
+        UnsafeRawPointer(pointer).assumingMemoryBound(to: Float.self)
+    }
+    private func float(_ pointer: UnsafeMutablePointer<Scalar>) -> UnsafeMutablePointer<Float> {
+        UnsafeMutableRawPointer(pointer).assumingMemoryBound(to: Float.self)
     }
 }

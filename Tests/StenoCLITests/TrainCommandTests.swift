@@ -32,14 +32,25 @@ struct TrainCommandTests {
         #expect(info.stdout.contains("architecture: 2 × bidirectional LSTM of 64 units per direction"))
         #expect(info.stdout.contains("valid_cer: 0.000"))
         #expect(info.stdout.contains("trained on: \(manifest)"))
+        #expect(info.stdout.contains("noise floor 2.0 (16-bit scale)"), "\(info.stdout)")
 
-        // Fine-tuning starts from the trained weights: one more epoch at a tiny rate keeps CER 0.
+        // Fine-tuning starts from the trained weights: one more epoch at a tiny rate keeps CER 0, and
+        // keeps the model's noise floor unless --noise-floor is given.
         let tuned = try steno([
             "train", "--init", model, "--train", manifest, "--valid", manifest, "--output", scratch.file("tuned.steno"),
             "--batch-size", "2", "--epochs", "1", "--warmup", "0", "--learning-rate", "1e-6", "--no-spec-augment",
         ])
         #expect(tuned.status == 0, "\(tuned.stderr.suffix(2_000))")
         #expect(tuned.stdout.contains("best epoch 1: valid CER 0.00%"), "\(tuned.stdout)")
+        #expect(try steno(["info", scratch.file("tuned.steno")]).stdout.contains("noise floor 2.0 (16-bit scale)"))
+        let refloored = try steno([
+            "train", "--init", model, "--noise-floor", "0", "--train", manifest, "--valid", manifest,
+            "--output", scratch.file("refloored.steno"), "--batch-size", "2", "--epochs", "1", "--warmup", "0",
+            "--learning-rate", "1e-6", "--no-spec-augment", "--no-channel-augmentation",
+        ])
+        #expect(refloored.status == 0, "\(refloored.stderr.suffix(2_000))")
+        #expect(refloored.stderr.contains("was trained with noise floor 2.0; fine-tuning with 0.0"), "\(refloored.stderr)")
+        #expect(try steno(["info", scratch.file("refloored.steno")]).stdout.contains("no noise floor"))
     }
 
     @Test("Bad manifests and options are reported before training", arguments: [

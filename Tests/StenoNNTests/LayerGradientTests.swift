@@ -43,6 +43,41 @@ struct LayerGradientTests {
         #expect(error <= gradientTolerance, "\(name): \(error)")
     }
 
+    @Test("Float32 LSTM training steps in the C kernels (vectorized and portable) match the Double layer",
+          arguments: [false, true], [false, true])
+    func lstmKernels(vectorized: Bool, reversed: Bool) {
+        var random = SplitMix64(seed: 11)
+        var numbers = TestNumbers(state: 12)
+        // H = 20: two vector blocks of 8 and a tail of 4 for the portable loop.
+        let (steps, batch, inputSize, hidden) = (6, 3, 5, 20)
+        let reference = RecurrentLayer<Double>(cell: .lstm, inputSize: inputSize, hiddenSize: hidden, reversed: reversed, name: "l", random: &random)
+        let layer = RecurrentLayer<Float>(cell: .lstm, inputSize: inputSize, hiddenSize: hidden, reversed: reversed, name: "l", random: &random)
+        layer.vectorizedCells = vectorized
+        for (target, source) in zip(layer.parameters, reference.parameters) {
+            source.values = numbers.array(source.values.count, scale: 1.5)   // gates well away from 0
+            target.values = source.values.map { Float($0) }
+        }
+        let lengths = [6, 4, 1]
+        let mask = (0..<steps * batch).map { lengths[$0 % batch] > $0 / batch ? 1.0 : 0.0 }
+        let x = numbers.array(steps * batch * inputSize, scale: 2)
+        let outputGradient = numbers.array(steps * batch * hidden)
+        let expected = reference.forward(x, mask: mask, steps: steps, batch: batch)
+        let output = layer.forward(x.map { Float($0) }, mask: mask.map { Float($0) }, steps: steps, batch: batch)
+        let expectedInputGradient = reference.backward(outputGradient)
+        let inputGradient = layer.backward(outputGradient.map { Float($0) })
+        func worst(_ a: [Float], _ b: [Double]) -> Double {
+            let scale = max(b.map(abs).max() ?? 0, 1e-3)
+            return zip(a, b).map { abs(Double($0) - $1) / scale }.max() ?? 0
+        }
+        #expect(output.count == expected.count && worst(output, expected) < 1e-5)
+        #expect(worst(inputGradient, expectedInputGradient) < 1e-5)
+        for (parameter, referenceParameter) in zip(layer.parameters, reference.parameters) {
+            #expect(worst(parameter.gradient, referenceParameter.gradient) < 1e-5, "\(parameter.name)")
+        }
+        // The padded frames give zero output, as in the Double layer.
+        #expect(zip(output, expected).allSatisfy { ($1 == 0) == ($0 == 0) })
+    }
+
     @Test("Bidirectional layer, whole sequences and latency-controlled chunks",
           arguments: [(Int?.none, 0), (2, 1), (3, 0), (1, 2)])
     func bidirectional(chunk: Int?, lookahead: Int) {

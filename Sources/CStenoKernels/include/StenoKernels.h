@@ -1,5 +1,5 @@
-// Steno's own inference kernels: the recurrent product over packed weights (float32 or int8 with a
-// scale per row) and the recurrent cells' elementwise steps. Each has an AVX2 + FMA version and a
+// Steno's own kernels: the recurrent product over packed weights (float32 or int8 with a scale per
+// row) and the recurrent cells' elementwise steps (inference, and the LSTM's in training). Each has an AVX2 + FMA version and a
 // portable C version that gives the same results to rounding; the first argument of each chooses
 // (a nonzero `vectorized` on a CPU without AVX2 and FMA runs the portable one). Swift reaches them
 // only through StenoNN's InferenceKernels.swift.
@@ -31,6 +31,18 @@ void steno_product_int8(int vectorized, const int8_t *packed, const float *scale
 /// One LSTM step for one sequence, PyTorch's gate order i, f, g, o: x and r are the input and hidden
 /// projections `[4H]` (biases included); c = f c' + i g and h = o tanh c, updated in place `[H]`.
 void steno_lstm_cell(int vectorized, const float *x, const float *r, float *h, float *c, int hidden);
+/// One LSTM step of training for one sequence: as steno_lstm_cell, and it also keeps what the
+/// backward pass reads, the activated gates `gates [4H]` (i, f, g, o) and the new cell state before
+/// masking `cell_out [H]`; then h and c are multiplied by `mask` (0 past the sequence's end).
+void steno_lstm_cell_forward(int vectorized, const float *x, const float *r, float mask, float *h, float *c,
+                             float *gates, float *cell_out, int hidden);
+/// The backward pass of steno_lstm_cell_forward for one sequence. From the saved `gates [4H]`, `cell`
+/// (before masking) and `previous_cell` `[H]`, the gradient `dy [H]` of the step's output and the
+/// gradients `dh_next`, `dc_next [H]` that the later step passed back to this step's h and c, writes
+/// the gradient `d [4H]` of the gates before activation (= of both projections) and replaces
+/// `dc_next` by the gradient of the cell state this step started from.
+void steno_lstm_cell_backward(int vectorized, const float *gates, const float *cell, const float *previous_cell,
+                              const float *dy, const float *dh_next, float *dc_next, float mask, float *d, int hidden);
 /// One GRU step (gates r, z, n): n = tanh(x_n + r_g * r_n), h = (1 - z) n + z h', in place `[H]`.
 void steno_gru_cell(int vectorized, const float *x, const float *r, float *h, int hidden);
 /// One plain recurrent step: h = tanh(x + r), in place `[H]`.
