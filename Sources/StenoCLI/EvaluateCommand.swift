@@ -46,7 +46,6 @@ struct EvaluateCommand: ParsableCommand {
     }
 
     func run() throws {
-        BLASThreads.set(1)  // one BLAS thread per worker; the workers are the parallelism
         let entries = try Manifest.load(manifest).entries
         if let hypotheses {
             let given = try Manifest.load(hypotheses).entries

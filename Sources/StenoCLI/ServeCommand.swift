@@ -73,7 +73,6 @@ struct ServeCommand: ParsableCommand {
     }
 
     func run() throws {
-        BLASThreads.set(1)
         var endpointing = EndpointOptions(silenceSeconds: silence > 0 ? silence : nil, maximumUtteranceSeconds: maxUtterance > 0 ? maxUtterance : nil)
         if silence == 0 && maxUtterance == 0 { endpointing = .disabled }
         let engine = SpeechEngine(model: try decoding.loadModel(), options: try decoding.recognizerOptions(), endpointing: endpointing)

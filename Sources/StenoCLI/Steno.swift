@@ -26,6 +26,9 @@ struct StenoCommand: ParsableCommand {
     /// itself with a kernel the CPU supports (see ``BLASKernel``).
     static func main() {
         BLASKernel.restartWithSuggestedCoreType()
+        // One BLAS thread for every command: those that compute in parallel do it with workers of
+        // their own, and OpenBLAS's threads would busy-wait on the cores the workers need.
+        BLASThreads.set(1)
         signal(SIGPIPE, SIG_IGN)
         main(nil)
     }

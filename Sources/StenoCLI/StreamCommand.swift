@@ -69,7 +69,6 @@ struct StreamCommand: ParsableCommand {
     }
 
     func run() throws {
-        BLASThreads.set(1)
         let model = try decoding.loadModel()
         let options = try decoding.recognizerOptions()
         var endpointing = EndpointOptions(silenceSeconds: silence > 0 ? silence : nil, maximumUtteranceSeconds: maxUtterance > 0 ? maxUtterance : nil)

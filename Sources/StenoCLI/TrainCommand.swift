@@ -213,8 +213,6 @@ struct TrainCommand: ParsableCommand {
     }
 
     func run() throws {
-        // Workers run their matrix products on their own threads; OpenBLAS threads would fight them.
-        BLASThreads.set(1)
         // Under mpirun (or srun) every rank trains on its share of every batch; rank 0 speaks.
         let group: TrainingGroup = try MPIGroup.joinIfLaunched() ?? SingleProcess()
         let leader = group.rank == 0

@@ -40,7 +40,6 @@ struct TranscribeCommand: ParsableCommand {
     }
 
     func run() throws {
-        BLASThreads.set(1)  // one BLAS thread per worker; the workers are the parallelism
         var failures = 0
         let (allJobs, expansionFailures) = expand(inputs)
         failures += expansionFailures
