@@ -134,6 +134,9 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Probability that an utterance is replaced by silence or noise alone, with an empty transcript.")
     var backgroundOnly: Double = ChannelAugmentation().backgroundOnlyProbability
 
+    @Option(help: ArgumentHelp("Vocal-tract-length perturbation: warp each utterance's filterbank by a factor drawn from this range, e.g. 0.9:1.1 (off by default).", valueName: "low:high"))
+    var vtlp: String?
+
     @Option(help: "Stop after this many epochs without a better validation CER.")
     var patience: Int = 5
 
@@ -199,6 +202,13 @@ struct TrainCommand: ParsableCommand {
             channel.codecs = codecs.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
             channel.backgroundOnlyProbability = backgroundOnly
             options.channel = channel
+        }
+        if let vtlp {
+            let bounds = vtlp.split(separator: ":").map { Double($0.trimmingCharacters(in: .whitespaces)) }
+            guard bounds.count == 2, let low = bounds[0], let high = bounds[1] else {
+                throw ValidationError("--vtlp must be LOW:HIGH warp factors, e.g. 0.9:1.1, got '\(vtlp)'")
+            }
+            options.speakerWarp = SpeakerWarp(lowest: low, highest: high)
         }
         options.patience = patience
         options.checkpointEvery = checkpointEvery

@@ -57,7 +57,7 @@ public struct FrameOptions: Sendable, Codable, Equatable {
     }
 }
 
-/// The triangular mel filterbank (Kaldi's `MelBanksOptions`, without VTLN).
+/// The triangular mel filterbank (Kaldi's `MelBanksOptions`, with its VTLN frequency warping).
 public struct MelOptions: Sendable, Codable, Equatable {
     /// Number of triangular mel bins; at least 3. Default 23 (Kaldi's default; 80 is common for ASR).
     public var bins: Int = 23
@@ -66,6 +66,16 @@ public struct MelOptions: Sendable, Codable, Equatable {
     /// High edge of the last triangle, in Hz; a value ≤ 0 is an offset from the Nyquist frequency
     /// (0 means Nyquist, -400 means Nyquist - 400 Hz). Default 0.
     public var highFrequency: Float = 0
+    /// Vocal-tract-length warp factor α (Kaldi's `vtln-warp`): the triangles' edges move from f to
+    /// f / α between 100 Hz and 500 Hz below the high edge, piecewise linearly outside that band so
+    /// the filterbank's own edges stay. 1 (the default) is no warping. Training draws it per
+    /// utterance (VTLP, `steno train --vtlp`); it is not stored in model files, and recognition
+    /// always runs at 1.
+    public var vtlnWarp: Float = 1
+
+    private enum CodingKeys: String, CodingKey {
+        case bins, lowFrequency, highFrequency
+    }
 
     /// Creates mel options with Kaldi's defaults.
     public init(bins: Int = 23, lowFrequency: Float = 20, highFrequency: Float = 0) {

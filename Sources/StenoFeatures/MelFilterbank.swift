@@ -52,11 +52,19 @@ struct MelFilterbank: Sendable {
         let binWidth = sampleRate / Float(padded)
         let melLow = melScale(low), melHigh = melScale(high)
         let delta = (melHigh - melLow) / Float(bins + 1)
+        let warp = options.vtlnWarp
+        guard warp.isFinite, warp > 0 else {
+            throw FeatureError(option: "mel.vtlnWarp", "warp factor \(warp) must be positive; 1 is no warping")
+        }
+        let warping = warp == 1 ? nil : try VTLNWarp(factor: warp, low: low, high: high)
         var firstIndex: [Int] = [], offsets = [0], weights: [Float] = [], centers: [Float] = []
         for bin in 0..<bins {
-            let left = melLow + Float(bin) * delta
-            let center = melLow + Float(bin + 1) * delta
-            let right = melLow + Float(bin + 2) * delta
+            var left = melLow + Float(bin) * delta
+            var center = melLow + Float(bin + 1) * delta
+            var right = melLow + Float(bin + 2) * delta
+            if let warping {
+                (left, center, right) = (warping.mel(left), warping.mel(center), warping.mel(right))
+            }
             centers.append(inverseMelScale(center))
             var first = -1
             for i in 0..<fftBins {
@@ -103,4 +111,35 @@ struct MelFilterbank: Sendable {
             }
         }
     }
+}
+
+/// Kaldi's VTLN warping of frequencies (`MelBanks::VtlnWarpFreq`): f → f / α between
+/// `l = 100 Hz · max(1, α)` and `h = (high − 500 Hz) · min(1, α)`, and straight lines from there to
+/// the filterbank's own edges, which stay where they are.
+struct VTLNWarp {
+    let factor: Float, low: Float, high: Float
+    let lowerKnee: Float, upperKnee: Float
+
+    init(factor: Float, low: Float, high: Float) throws(FeatureError) {
+        self.factor = factor
+        self.low = low
+        self.high = high
+        lowerKnee = 100 * max(1, factor)
+        upperKnee = (high - 500) * min(1, factor)
+        guard lowerKnee > low, upperKnee < high, lowerKnee < upperKnee else {
+            throw FeatureError(option: "mel.vtlnWarp", "warp factor \(factor) leaves no band to warp between \(low) and \(high) Hz; use a factor near 1 (e.g. 0.9 to 1.1) and a wider filterbank")
+        }
+    }
+
+    /// The warped frequency in Hz.
+    func frequency(_ f: Float) -> Float {
+        guard f > low, f < high else { return f }
+        let scale = 1 / factor
+        if f < lowerKnee { return low + (scale * lowerKnee - low) / (lowerKnee - low) * (f - low) }
+        if f < upperKnee { return scale * f }
+        return high + (high - scale * upperKnee) / (high - upperKnee) * (f - high)
+    }
+
+    /// The warped position of a mel value.
+    func mel(_ m: Float) -> Float { melScale(frequency(inverseMelScale(m))) }
 }

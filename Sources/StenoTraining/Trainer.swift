@@ -198,10 +198,11 @@ public final class Trainer {
         state.history.append(record)
         if isLeader {
             let a = augmentation
-            log(String(format: "epoch %d: augmentation %.0f s of %.0f s worker time (%.1f%%): %d utterances, %d noisy, %d reverberated, %d padded, %d band-limited, %d through a codec%@, %d silence or noise only",
+            log(String(format: "epoch %d: augmentation %.0f s of %.0f s worker time (%.1f%%): %d utterances, %d noisy, %d reverberated, %d padded, %d band-limited, %d through a codec%@, %d silence or noise only%@",
                        record.epoch, a.seconds, trainingSeconds * Double(options.workers), 100 * a.seconds / max(1e-9, trainingSeconds * Double(options.workers)),
                        a.utterances, a.noisy, a.reverberated, a.padded, a.bandLimited, a.coded,
-                       a.failedCodecs > 0 ? " (\(a.failedCodecs) codec failures)" : "", a.backgroundOnly))
+                       a.failedCodecs > 0 ? " (\(a.failedCodecs) codec failures)" : "", a.backgroundOnly,
+                       a.warped > 0 ? ", \(a.warped) speaker-warped" : ""))
             if a.unreadable > 0 { log("warning: \(a.unreadable) training files could not be decoded again this epoch; they trained as silence") }
             log(String(format: "epoch %d: train loss %.3f, train CER %.2f%%, valid loss %.3f, valid CER %.2f%%, WER %.2f%% (%.0f s)",
                        record.epoch, record.trainLoss, fit.cer, record.validLoss, record.validCER, record.validWER, record.seconds))

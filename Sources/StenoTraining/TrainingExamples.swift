@@ -2,8 +2,8 @@ import Foundation
 import Steno
 
 /// Makes the network's input for one training utterance in one epoch: the waveform through the
-/// augmentation chain (speed, noise, room, device, channel, codec), then features, the model's
-/// normalization and SpecAugment. Deterministic in the generator it is given.
+/// augmentation chain (speed, noise, room, device, channel, codec), then features (through a warped
+/// filterbank with VTLP), the model's normalization and SpecAugment. Deterministic in the generator it is given.
 struct TrainingExamples: Sendable {
     let features: FeatureOptions
     let normalization: NormalizationStatistics?
@@ -33,6 +33,11 @@ struct TrainingExamples: Sendable {
         }
         if let channel = options.channel {
             samples = channel.apply(to: samples, rate: rate, random: &random, report: &report)
+        }
+        var features = self.features
+        if let warp = options.speakerWarp {
+            features.mel.vtlnWarp = warp.draw(&random)
+            report.warped += 1
         }
         var matrix = (try? FeatureExtractor(options: features).compute(samples)) ?? FeatureMatrix(dimension: features.dimension)
         if let normalization { matrix.normalize(using: normalization) }

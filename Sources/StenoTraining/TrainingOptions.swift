@@ -27,6 +27,8 @@ public struct TrainingOptions: Codable, Sendable, Equatable {
     public var noise: NoiseAugmentation?
     /// How recording rooms, devices and channels are simulated on the waveform. nil: none.
     public var channel: ChannelAugmentation?
+    /// Vocal-tract-length perturbation of every utterance's filterbank; nil is off.
+    public var speakerWarp: SpeakerWarp?
     /// Stop after this many epochs without a better validation CER.
     public var patience = 5
     /// Write a checkpoint every this many updates (and at every epoch's end).
@@ -55,12 +57,13 @@ public struct TrainingOptions: Codable, Sendable, Equatable {
         if !(maximumSeconds > 0) { return "--max-seconds must be positive" }
         if let problem = noise?.problem { return problem }
         if let problem = channel?.problem { return problem }
+        if let problem = speakerWarp?.problem { return problem }
         return specAugment.problem
     }
 
     private enum CodingKeys: String, CodingKey {
         case epochs, batchSize, learningRate, warmupSteps, decayPerEpoch, weightDecay, clipNorm, seed, specAugment, speeds, noise,
-             channel, patience, checkpointEvery, workers, maximumSeconds
+             channel, speakerWarp, patience, checkpointEvery, workers, maximumSeconds
     }
 
     /// Decodes options; keys a checkpoint from an older Steno lacks keep their defaults.
@@ -78,6 +81,7 @@ public struct TrainingOptions: Codable, Sendable, Equatable {
         speeds = try c.decodeIfPresent([Double].self, forKey: .speeds) ?? speeds
         noise = try c.decodeIfPresent(NoiseAugmentation.self, forKey: .noise)
         channel = try c.decodeIfPresent(ChannelAugmentation.self, forKey: .channel)
+        speakerWarp = try c.decodeIfPresent(SpeakerWarp.self, forKey: .speakerWarp)
         patience = try c.decodeIfPresent(Int.self, forKey: .patience) ?? patience
         checkpointEvery = try c.decodeIfPresent(Int.self, forKey: .checkpointEvery) ?? checkpointEvery
         workers = try c.decodeIfPresent(Int.self, forKey: .workers) ?? workers

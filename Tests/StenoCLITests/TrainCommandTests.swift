@@ -58,6 +58,8 @@ struct TrainCommandTests {
         (["--speeds", "0.9,fast"], "--speeds"),
         (["--hidden", "0"], "hidden size"),
         (["--epochs", "-1"], "--epochs"),
+        (["--vtlp", "1.2:0.8"], "--vtlp"),
+        (["--vtlp", "0.9"], "--vtlp"),
     ])
     func badOptions(options: [String], mention: String) throws {
         let scratch = Scratch()

@@ -70,6 +70,49 @@ struct StageTests {
         #expect(bank.centerFrequencies.elementsEqual(bank.centerFrequencies.sorted()))
     }
 
+    @Test("VTLN warping: factor 1 changes nothing; α moves centres to f / α inside the band, the edges stay", arguments: [Float(0.9), 1.1])
+    func vtlnWarp(factor: Float) throws {
+        var frame = FrameOptions()
+        frame.sampleRate = 16_000
+        let plain = try MelFilterbank(MelOptions(bins: 80, lowFrequency: 20, highFrequency: 0), frame: frame)
+        var unit = MelOptions(bins: 80, lowFrequency: 20, highFrequency: 0)
+        unit.vtlnWarp = 1
+        let same = try MelFilterbank(unit, frame: frame)
+        #expect(same.weights == plain.weights && same.firstIndex == plain.firstIndex && same.centerFrequencies == plain.centerFrequencies)
+
+        var options = unit
+        options.vtlnWarp = factor
+        let warped = try MelFilterbank(options, frame: frame)
+        let lowerKnee = 100 * max(1, factor), upperKnee = (8_000 - 500) * min(1, factor)
+        var checked = 0
+        for (original, moved) in zip(plain.centerFrequencies, warped.centerFrequencies) where original > lowerKnee && original < upperKnee {
+            #expect(abs(moved - original / factor) < 0.01 * original / factor, "\(original) Hz went to \(moved) Hz")
+            checked += 1
+        }
+        #expect(checked > 60)
+        // Monotonic, inside the filterbank's range, and the outer triangles keep their outer edges.
+        #expect(warped.centerFrequencies.elementsEqual(warped.centerFrequencies.sorted()))
+        #expect(warped.centerFrequencies.first! > 20 && warped.centerFrequencies.last! < 8_000)
+        #expect(abs(Int(warped.firstIndex[0]) - Int(plain.firstIndex[0])) <= 1)
+        let lastEnd = { (bank: MelFilterbank) in bank.firstIndex[79] + bank.offsets[80] - bank.offsets[79] }
+        #expect(abs(lastEnd(warped) - lastEnd(plain)) <= 1)
+        // A warp is not recorded in model files: options decode as unwarped.
+        let decoded = try JSONDecoder().decode(MelOptions.self, from: JSONEncoder().encode(options))
+        #expect(decoded.vtlnWarp == 1 && decoded.bins == 80)
+    }
+
+    @Test("Warp factors that leave no band to warp are refused, naming the option")
+    func badWarp() {
+        var frame = FrameOptions()
+        frame.sampleRate = 16_000
+        for factor: Float in [0, -1, .nan, 80] {
+            var options = MelOptions(bins: 23)
+            options.vtlnWarp = factor
+            #expect(throws: FeatureError.self) { try MelFilterbank(options, frame: frame) }
+            do { _ = try MelFilterbank(options, frame: frame) } catch { #expect(error.option == "mel.vtlnWarp") }
+        }
+    }
+
     @Test("The DCT matrix is Kaldi's and orthonormal")
     func dct() {
         let n = 23

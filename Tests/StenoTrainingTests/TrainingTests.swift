@@ -212,6 +212,39 @@ struct TrainingTests {
         #expect(differing.count >= corpus.utterances.count - 1)
         #expect(report.utterances == 6 * 4 && report.seconds > 0)
     }
+
+    @Test("VTLP warps every utterance's filterbank by a seeded factor in its range, and old checkpoints' options decode without it")
+    func speakerWarp() throws {
+        let scratch = Scratch()
+        var (model, corpus, options) = try smallSetup(scratch.path)
+        options.specAugment = .off
+        options.speakerWarp = SpeakerWarp(lowest: 0.9, highest: 1.1)
+        var unwarped = options
+        unwarped.speakerWarp = nil
+        let plain = TrainingExamples(features: model.description.features, normalization: nil, options: unwarped)
+        let warped = TrainingExamples(features: model.description.features, normalization: nil, options: options)
+        var report = AugmentationReport()
+        func values(_ examples: TrainingExamples, _ index: Int) -> [Float] {
+            var random = TrainingExamples.random(seed: 7, epoch: 0, utterance: index)
+            return examples.make(corpus.utterances[index], random: &random, report: &report).values
+        }
+        for index in corpus.utterances.indices {
+            let a = values(warped, index), b = values(plain, index)
+            #expect(a == values(warped, index))           // seeded
+            #expect(a.count == b.count && a != b)          // same frames, other filterbank
+        }
+        #expect(report.warped == 2 * corpus.utterances.count)
+        var random = SplitMix64(seed: 3)
+        let factors = (0..<1_000).map { _ in options.speakerWarp!.draw(&random) }
+        #expect(factors.allSatisfy { $0 >= 0.9 && $0 <= 1.1 } && factors.min()! < 0.91 && factors.max()! > 1.09)
+        #expect(SpeakerWarp(lowest: 1.1, highest: 0.9).problem != nil && SpeakerWarp(lowest: 0.5, highest: 1).problem != nil)
+
+        let encoded = try JSONEncoder().encode(options)
+        #expect(try JSONDecoder().decode(TrainingOptions.self, from: encoded).speakerWarp == options.speakerWarp)
+        var old = try JSONSerialization.jsonObject(with: encoded) as! [String: Any]
+        old.removeValue(forKey: "speakerWarp")
+        #expect(try JSONDecoder().decode(TrainingOptions.self, from: JSONSerialization.data(withJSONObject: old)).speakerWarp == nil)
+    }
 }
 
 @Suite("Model files")

@@ -118,6 +118,8 @@ public struct ChannelAugmentation: Codable, Sendable, Equatable {
 public struct AugmentationReport: Sendable, Equatable {
     public var utterances = 0
     public var reverberated = 0, padded = 0, bandLimited = 0, coded = 0, failedCodecs = 0, noisy = 0, backgroundOnly = 0
+    /// Utterances whose filterbank was warped (``SpeakerWarp``).
+    public var warped = 0
     /// Files that could not be decoded again when their batch came (``TrainingCorpus/Keep/paths``).
     public var unreadable = 0
     /// Seconds spent on augmentation and features (summed over workers).
@@ -133,6 +135,7 @@ public struct AugmentationReport: Sendable, Equatable {
         a.failedCodecs += b.failedCodecs
         a.noisy += b.noisy
         a.backgroundOnly += b.backgroundOnly
+        a.warped += b.warped
         a.unreadable += b.unreadable
         a.seconds += b.seconds
     }
