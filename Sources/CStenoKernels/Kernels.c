@@ -233,13 +233,20 @@ AVX2 static void vector_product_int8(const int8_t *packed, const float *scales, 
     }
 }
 
+// The LSTM's four activated gates for units j..j+7: i, f, o by the sigmoid, g by tanh.
+AVX2 static inline void vector_lstm_gates(const float *x, const float *r, int j, int hidden,
+                                          __m256 *i, __m256 *f, __m256 *g, __m256 *o) {
+    *i = vector_sigmoid(_mm256_add_ps(_mm256_loadu_ps(x + j), _mm256_loadu_ps(r + j)));
+    *f = vector_sigmoid(_mm256_add_ps(_mm256_loadu_ps(x + hidden + j), _mm256_loadu_ps(r + hidden + j)));
+    *g = vector_tanh(_mm256_add_ps(_mm256_loadu_ps(x + 2 * hidden + j), _mm256_loadu_ps(r + 2 * hidden + j)));
+    *o = vector_sigmoid(_mm256_add_ps(_mm256_loadu_ps(x + 3 * hidden + j), _mm256_loadu_ps(r + 3 * hidden + j)));
+}
+
 AVX2 static void vector_lstm_cell(const float *x, const float *r, float *h, float *c, int hidden) {
     int j = 0;
     for (; j + 8 <= hidden; j += 8) {
-        __m256 i = vector_sigmoid(_mm256_add_ps(_mm256_loadu_ps(x + j), _mm256_loadu_ps(r + j)));
-        __m256 f = vector_sigmoid(_mm256_add_ps(_mm256_loadu_ps(x + hidden + j), _mm256_loadu_ps(r + hidden + j)));
-        __m256 g = vector_tanh(_mm256_add_ps(_mm256_loadu_ps(x + 2 * hidden + j), _mm256_loadu_ps(r + 2 * hidden + j)));
-        __m256 o = vector_sigmoid(_mm256_add_ps(_mm256_loadu_ps(x + 3 * hidden + j), _mm256_loadu_ps(r + 3 * hidden + j)));
+        __m256 i, f, g, o;
+        vector_lstm_gates(x, r, j, hidden, &i, &f, &g, &o);
         __m256 cell = _mm256_add_ps(_mm256_mul_ps(f, _mm256_loadu_ps(c + j)), _mm256_mul_ps(i, g));
         _mm256_storeu_ps(c + j, cell);
         _mm256_storeu_ps(h + j, _mm256_mul_ps(o, vector_tanh(cell)));
@@ -252,10 +259,8 @@ AVX2 static void vector_lstm_cell_forward(const float *x, const float *r, float 
     __m256 m = _mm256_set1_ps(mask);
     int j = 0;
     for (; j + 8 <= hidden; j += 8) {
-        __m256 i = vector_sigmoid(_mm256_add_ps(_mm256_loadu_ps(x + j), _mm256_loadu_ps(r + j)));
-        __m256 f = vector_sigmoid(_mm256_add_ps(_mm256_loadu_ps(x + hidden + j), _mm256_loadu_ps(r + hidden + j)));
-        __m256 g = vector_tanh(_mm256_add_ps(_mm256_loadu_ps(x + 2 * hidden + j), _mm256_loadu_ps(r + 2 * hidden + j)));
-        __m256 o = vector_sigmoid(_mm256_add_ps(_mm256_loadu_ps(x + 3 * hidden + j), _mm256_loadu_ps(r + 3 * hidden + j)));
+        __m256 i, f, g, o;
+        vector_lstm_gates(x, r, j, hidden, &i, &f, &g, &o);
         _mm256_storeu_ps(gates + j, i);
         _mm256_storeu_ps(gates + hidden + j, f);
         _mm256_storeu_ps(gates + 2 * hidden + j, g);
