@@ -96,6 +96,13 @@ struct StageTests {
         #expect(abs(Int(warped.firstIndex[0]) - Int(plain.firstIndex[0])) <= 1)
         let lastEnd = { (bank: MelFilterbank) in bank.firstIndex[79] + bank.offsets[80] - bank.offsets[79] }
         #expect(abs(lastEnd(warped) - lastEnd(plain)) <= 1)
+        // Every factor VTLP draws from (0.7…1.3 allowed) gives 80 usable bins at 16 kHz: no triangle
+        // falls between two FFT bins, so no training utterance loses its features.
+        for step in 0...120 {
+            var drawn = unit
+            drawn.vtlnWarp = 0.7 + Float(step) * 0.005
+            #expect(throws: Never.self) { try MelFilterbank(drawn, frame: frame) }
+        }
         // A warp is not recorded in model files: options decode as unwarped.
         let decoded = try JSONDecoder().decode(MelOptions.self, from: JSONEncoder().encode(options))
         #expect(decoded.vtlnWarp == 1 && decoded.bins == 80)
