@@ -179,10 +179,7 @@ struct TrainCommand: ParsableCommand {
         guard factors.allSatisfy({ $0 != nil }) else { throw ValidationError("--speeds must be numbers separated by commas, e.g. 0.9,1.0,1.1") }
         options.speeds = factors.map { $0! }
         if let noiseSnr {
-            let bounds = noiseSnr.split(separator: ":").map { Double($0.trimmingCharacters(in: .whitespaces)) }
-            guard bounds.count == 2, let low = bounds[0], let high = bounds[1] else {
-                throw ValidationError("--noise-snr must be LOW:HIGH in dB, e.g. 5:30, got '\(noiseSnr)'")
-            }
+            let (low, high) = try Self.range(noiseSnr, "--noise-snr must be LOW:HIGH in dB, e.g. 5:30")
             options.noise = NoiseAugmentation(lowestSNR: low, highestSNR: high)
         }
         if channelAugmentation {
@@ -191,11 +188,7 @@ struct TrainCommand: ParsableCommand {
             channel.paddingProbability = padding
             channel.paddingSeconds = paddingSeconds
             channel.gainProbability = gain
-            let gains = gainRange.split(separator: ":").map { Double($0.trimmingCharacters(in: .whitespaces)) }
-            guard gains.count == 2, let low = gains[0], let high = gains[1] else {
-                throw ValidationError("--gain-range must be LOW:HIGH in dB, e.g. -30:10, got '\(gainRange)'")
-            }
-            (channel.gainLow, channel.gainHigh) = (low, high)
+            (channel.gainLow, channel.gainHigh) = try Self.range(gainRange, "--gain-range must be LOW:HIGH in dB, e.g. -30:10")
             channel.dcProbability = dc
             channel.bandLimitProbability = bandLimit
             channel.codecProbability = codec
@@ -204,10 +197,7 @@ struct TrainCommand: ParsableCommand {
             options.channel = channel
         }
         if let vtlp {
-            let bounds = vtlp.split(separator: ":").map { Double($0.trimmingCharacters(in: .whitespaces)) }
-            guard bounds.count == 2, let low = bounds[0], let high = bounds[1] else {
-                throw ValidationError("--vtlp must be LOW:HIGH warp factors, e.g. 0.9:1.1, got '\(vtlp)'")
-            }
+            let (low, high) = try Self.range(vtlp, "--vtlp must be LOW:HIGH warp factors, e.g. 0.9:1.1")
             options.speakerWarp = SpeakerWarp(lowest: low, highest: high)
         }
         options.patience = patience
@@ -215,6 +205,15 @@ struct TrainCommand: ParsableCommand {
         options.workers = workers
         options.maximumSeconds = maxSeconds
         return options
+    }
+
+    /// The two numbers of a `LOW:HIGH` option, or `requirement` and what was given as the error.
+    private static func range(_ text: String, _ requirement: String) throws -> (Double, Double) {
+        let bounds = text.split(separator: ":").map { Double($0.trimmingCharacters(in: .whitespaces)) }
+        guard bounds.count == 2, let low = bounds[0], let high = bounds[1] else {
+            throw ValidationError("\(requirement), got '\(text)'")
+        }
+        return (low, high)
     }
 
     func networkConfiguration(classes: Int) -> NetworkConfiguration {
