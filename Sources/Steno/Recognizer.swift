@@ -8,7 +8,7 @@ public struct RecognizerOptions: Sendable {
     public var alternatives = 1
     /// A word n-gram model applied during beam search.
     public var languageModel: NGramLanguageModel?
-    /// α, the LM weight, and β, the per-word bonus (natural-log units).
+    /// α, the LM weight, and β, the per-word bonus (natural-log units); both apply only with a `languageModel`.
     public var languageModelWeight: Float = 0.5, wordBonus: Float = 1
     /// The unknown-word model for words outside the LM: a cost once and per character (natural log;
     /// see ``BeamSearchOptions/unknownWordPenalty``). The defaults are tuned for the bundled model

@@ -44,7 +44,7 @@ struct DecodingArguments: ParsableArguments {
     @Option(parsing: .unconditional, help: ArgumentHelp("Weight of the language model's log probability.", valueName: "α"))
     var lmWeight: Float = Self.defaultLanguageModelWeight
 
-    @Option(parsing: .unconditional, help: ArgumentHelp("Score added per word (natural log), against the LM's bias to short output.", valueName: "β"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Score added per word (natural log), against the LM's bias to short output (with an LM only).", valueName: "β"))
     var wordBonus: Float = Self.defaultWordBonus
 
     @Option(help: ArgumentHelp("Only output words from this file (one word or phrase per line).", valueName: "file"))

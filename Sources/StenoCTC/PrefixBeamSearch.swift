@@ -15,7 +15,9 @@ public struct BeamSearchOptions: Sendable {
     public var languageModel: NGramLanguageModel?
     /// α: weight of the LM's natural-log probability.
     public var languageModelWeight: Float = 0.5
-    /// β: added per word (natural log), countering the LM's preference for short outputs.
+    /// β: added per word (natural log) when a ``languageModel`` is given, countering its
+    /// preference for short outputs. Without an LM there is nothing to counter, and a bonus would
+    /// only split words apart (the wider the beam, the more), so it is not applied.
     public var wordBonus: Float = 1
     /// The unknown-word model (natural log), for words outside the LM when no lexicon keeps them
     /// out: such a word scores α · log P(`<unk>` | history) + β, plus this once, plus
@@ -260,12 +262,13 @@ public final class PrefixBeamSearch {
         return child
     }
 
-    /// LM score (weighted, natural log) + word bonus + hotword boost of completing `word`, plus the
+    /// LM score (weighted, natural log) + word bonus (with an LM) + hotword boost of completing `word`, plus the
     /// unknown-word costs not yet paid (`known`: the word's position in the known-word tree, −1 when
     /// it left the tree and paid as it went).
     private func wordScore(_ word: String, state: inout NGramLanguageModel.State?, known: Int) -> Double {
-        var score = Double(options.wordBonus) + Double(options.hotwords[word] ?? 0)
+        var score = Double(options.hotwords[word] ?? 0)
         if let model = options.languageModel, let current = state {
+            score += Double(options.wordBonus)
             let id = model.wordID(word)
             let (log10Probability, next) = model.score(current, word: id)
             score += Double(options.languageModelWeight) * Double(log10Probability) * M_LN10
