@@ -37,6 +37,20 @@ void steno_pack_float(const float *weights, int rows, int columns, float *packed
         for (int k = 0; k < columns; k++) packed[packed_index(r, k, columns)] = weights[(size_t)r * columns + k];
 }
 
+size_t steno_strips_count(int rows, int columns) {
+    size_t strips = ((size_t)rows + STENO_STRIP_ROWS - 1) / STENO_STRIP_ROWS;
+    return strips * STENO_STRIP_ROWS * (size_t)columns;
+}
+
+void steno_pack_strips(const float *weights, int rows, int columns, int transposed, float *packed) {
+    memset(packed, 0, steno_strips_count(rows, columns) * sizeof(float));
+    for (int r = 0; r < rows; r++)
+        for (int k = 0; k < columns; k++) {
+            size_t at = ((size_t)(r / STENO_STRIP_ROWS) * (size_t)columns + (size_t)k) * STENO_STRIP_ROWS + (size_t)(r % STENO_STRIP_ROWS);
+            packed[at] = transposed ? weights[(size_t)k * rows + r] : weights[(size_t)r * columns + k];
+        }
+}
+
 void steno_pack_int8(const int8_t *weights, int rows, int columns, int8_t *packed) {
     memset(packed, 0, steno_packed_count(rows, columns));
     for (int r = 0; r < rows; r++)
@@ -83,6 +97,20 @@ static void portable_product_float(const float *packed, int rows, int columns, c
             for (int i = 0; i < STENO_PACK_ROWS; i++) sums[i] += block[(size_t)k * STENO_PACK_ROWS + i] * x[k];
         int count = rows - first < STENO_PACK_ROWS ? rows - first : STENO_PACK_ROWS;
         for (int i = 0; i < count; i++) y[first + i] += sums[i];
+    }
+}
+
+static void portable_product_strips(const float *packed, int rows, int columns, const float *x, int batch, float *y) {
+    for (int first = 0; first < rows; first += STENO_STRIP_ROWS) {
+        const float *strip = packed + (size_t)(first / STENO_STRIP_ROWS) * columns * STENO_STRIP_ROWS;
+        int count = rows - first < STENO_STRIP_ROWS ? rows - first : STENO_STRIP_ROWS;
+        for (int b = 0; b < batch; b++) {
+            float sums[STENO_STRIP_ROWS] = {0};
+            const float *xb = x + (size_t)b * columns;
+            for (int k = 0; k < columns; k++)
+                for (int i = 0; i < STENO_STRIP_ROWS; i++) sums[i] += strip[(size_t)k * STENO_STRIP_ROWS + i] * xb[k];
+            for (int i = 0; i < count; i++) y[(size_t)b * rows + first + i] += sums[i];
+        }
     }
 }
 
@@ -217,6 +245,68 @@ AVX2 static void vector_product_float(const float *packed, int rows, int columns
     }
 }
 
+// One strip of 16 packed rows (`w`: the strip, 16 values per column) times
+// `NB` rows of x: 2 x NB accumulators, so each loaded weight serves NB sequences. `valid` is how
+// many of the strip's rows exist.
+#define STRIP_KERNEL(NB)                                                                                          \
+    AVX2 static void strip16_##NB(const float *w, int columns, const float *x, float *y, int rows, int valid) {   \
+        __m256 low[NB], high[NB];                                                                                 \
+        for (int b = 0; b < NB; b++) { low[b] = _mm256_setzero_ps(); high[b] = _mm256_setzero_ps(); }           \
+        for (int k = 0; k < columns; k++, w += STENO_STRIP_ROWS) {                                                \
+            __m256 w0 = _mm256_load_ps(w), w1 = _mm256_load_ps(w + 8);                                             \
+            for (int b = 0; b < NB; b++) {                                                                        \
+                __m256 xb = _mm256_broadcast_ss(x + (size_t)b * columns + k);                                     \
+                low[b] = _mm256_fmadd_ps(w0, xb, low[b]);                                                         \
+                high[b] = _mm256_fmadd_ps(w1, xb, high[b]);                                                       \
+            }                                                                                                     \
+        }                                                                                                         \
+        for (int b = 0; b < NB; b++) add_strip(low[b], high[b], y + (size_t)b * rows, valid);                    \
+    }
+
+// Adds a strip's 16 sums to the first `valid` of y's 16 elements.
+AVX2 static inline void add_strip(__m256 low, __m256 high, float *y, int valid) {
+    if (valid >= 16) {
+        _mm256_storeu_ps(y, _mm256_add_ps(_mm256_loadu_ps(y), low));
+        _mm256_storeu_ps(y + 8, _mm256_add_ps(_mm256_loadu_ps(y + 8), high));
+    } else {
+        float values[16];
+        _mm256_storeu_ps(values, low);
+        _mm256_storeu_ps(values + 8, high);
+        for (int i = 0; i < valid; i++) y[i] += values[i];
+    }
+}
+
+STRIP_KERNEL(1)
+STRIP_KERNEL(2)
+STRIP_KERNEL(3)
+STRIP_KERNEL(4)
+STRIP_KERNEL(5)
+STRIP_KERNEL(6)
+
+// Strip by strip (16 KB for 256 columns, kept in L1 while each group of rows of x passes over it).
+AVX2 static void vector_product_strips(const float *packed, int rows, int columns, const float *x, int batch, float *y) {
+    for (int first = 0; first < rows; first += STENO_STRIP_ROWS) {
+        const float *w = packed + (size_t)(first / STENO_STRIP_ROWS) * columns * STENO_STRIP_ROWS;
+        int valid = rows - first < STENO_STRIP_ROWS ? rows - first : STENO_STRIP_ROWS;
+        // Groups of at most 6 rows of x, as even as possible (8 = 4 + 4, not 6 + 2).
+        int groups = (batch + 5) / 6;
+        for (int group = 0, b = 0; group < groups; group++) {
+            int size = batch / groups + (group < batch % groups ? 1 : 0);
+            const float *xb = x + (size_t)b * columns;
+            float *yb = y + (size_t)b * rows + first;
+            b += size;
+            switch (size) {
+            case 1: strip16_1(w, columns, xb, yb, rows, valid); break;
+            case 2: strip16_2(w, columns, xb, yb, rows, valid); break;
+            case 3: strip16_3(w, columns, xb, yb, rows, valid); break;
+            case 4: strip16_4(w, columns, xb, yb, rows, valid); break;
+            case 5: strip16_5(w, columns, xb, yb, rows, valid); break;
+            default: strip16_6(w, columns, xb, yb, rows, valid); break;
+            }
+        }
+    }
+}
+
 AVX2 static void vector_product_int8(const int8_t *packed, const float *scales, int rows, int columns, const float *x, float *y) {
     for (int first = 0; first < rows; first += STENO_PACK_ROWS) {
         const int8_t *w = packed + (size_t)(first / STENO_PACK_ROWS) * columns * STENO_PACK_ROWS;
@@ -326,6 +416,11 @@ AVX2 static void vector_rnn_cell(const float *x, const float *r, float *h, int h
 
 void steno_product_float(int vectorized, const float *packed, int rows, int columns, const float *x, float *y) {
     DISPATCH(vector_product_float(packed, rows, columns, x, y), portable_product_float(packed, rows, columns, x, y));
+}
+
+void steno_product_strips(int vectorized, const float *packed, int rows, int columns, const float *x, int batch, float *y) {
+    DISPATCH(vector_product_strips(packed, rows, columns, x, batch, y),
+             portable_product_strips(packed, rows, columns, x, batch, y));
 }
 
 void steno_product_int8(int vectorized, const int8_t *packed, const float *scales, int rows, int columns, const float *x, float *y) {

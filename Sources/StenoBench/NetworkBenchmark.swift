@@ -5,15 +5,15 @@ import StenoTraining
 /// Training and inference speed of the acoustic models: the 3 × 256 BiLSTM of the first default
 /// model and the 4 × 256 of the second, over 80 log-mel bins stacked by 3, 29 classes.
 ///
-/// A training step is forward + CTC + backward + Adam on a batch of 32 utterances of 6–12 s,
+/// A training step is forward + CTC + backward + Adam on a batch of 32 utterances of 6–12 s (or `batch`),
 /// through ``GradientWorkers`` as `steno train` runs it: with 1 worker, then with one worker per
 /// core (each with single-threaded BLAS), so the data-parallel speed-up is measured in one run.
 /// "Model GFLOP/s" counts 3 × the forward pass's multiply-adds × 2 (the usual estimate of
 /// forward + backward) over the real (unpadded) output frames, divided by the step's wall time.
 /// `tools/pytorch_network_bench.py` runs this and PyTorch's twin of it side by side.
-func runNetworkBenchmark(workers: Int, repeats: Int) {
+func runNetworkBenchmark(workers: Int, repeats: Int, batch: Int = 32) {
     BLASThreads.set(1)
-    print("Steno network benchmark: training with 1 and \(workers) worker(s) of one BLAS thread each, median of \(repeats) steps after one warm-up")
+    print("Steno network benchmark: training with 1 and \(workers) worker(s) of one BLAS thread each, batch \(batch), median of \(repeats) steps after one warm-up")
     let models: [(String, Int, Int?, Int)] = [("BiLSTM 3×256 (whole utterances)", 3, nil, 0), ("BiLSTM 3×256, latency control 2 + 1", 3, 2, 1),
                                                ("BiLSTM 4×256, latency control 2 + 1", 4, 2, 1)]
     for (name, layers, chunk, lookahead) in models {
@@ -22,7 +22,7 @@ func runNetworkBenchmark(workers: Int, repeats: Int) {
         let network = AcousticNetwork<Float>(configuration, seed: 1)
         let optimizer = Adam(parameters: network.parameters)
         var random = SplitMix64(seed: 7)
-        let lengths = (0..<32).map { _ in 600 + random.below(601) }
+        let lengths = (0..<batch).map { _ in 600 + random.below(601) }
         let examples = lengths.map { n in
             TrainingExample(values: (0..<n * 80).map { _ in Float(random.normal()) }, labels: (0..<n / 8).map { _ in 1 + random.below(28) }, name: "")
         }
@@ -33,7 +33,7 @@ func runNetworkBenchmark(workers: Int, repeats: Int) {
             let pool = GradientWorkers(network: network, count: count)
             let parts = shares(examples, parts: count)
             let step = {
-                _ = pool.accumulate(scale: 1.0 / 32, dropoutSeed: { UInt64($0) }, share: { Array(parts[$0]) })
+                _ = pool.accumulate(scale: 1.0 / Double(batch), dropoutSeed: { UInt64($0) }, share: { Array(parts[$0]) })
                 optimizer.update(learningRate: 1e-4)
             }
             step()

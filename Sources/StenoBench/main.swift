@@ -3,7 +3,7 @@ import Steno
 
 // Steno's benchmarks. Run on a release build:
 //   swift run -c release steno-bench frontend [seconds-of-audio] [repeats]
-//   swift run -c release steno-bench network [workers] [repeats]   (workers: default the number of cores)
+//   swift run -c release steno-bench network [workers] [repeats] [batch]   (workers: default the number of cores; batch 32)
 //   swift run -c release steno-bench inference [repeats] | inference --audio FILE [--model MODEL]
 //   swift run -c release steno-bench stream [MODEL AUDIO]
 //   swift run -c release steno-bench formats MANIFEST [--limit N] [-- steno evaluate options]
@@ -14,7 +14,7 @@ import Steno
 BLASKernel.restartWithSuggestedCoreType()
 print("OpenBLAS kernel: \(BLASKernel.name)")
 var arguments = Array(CommandLine.arguments.dropFirst())
-let usage = "usage: steno-bench frontend [seconds] [repeats] | steno-bench network [workers] [repeats] | steno-bench inference [repeats] | steno-bench inference --audio FILE [--model MODEL] | steno-bench stream [MODEL AUDIO] | steno-bench formats MANIFEST [--limit N] [-- evaluate options] | steno-bench lm FILE [repeats] | steno-bench decoding --manifest FILE --config ..."
+let usage = "usage: steno-bench frontend [seconds] [repeats] | steno-bench network [workers] [repeats] [batch] | steno-bench inference [repeats] | steno-bench inference --audio FILE [--model MODEL] | steno-bench stream [MODEL AUDIO] | steno-bench formats MANIFEST [--limit N] [-- evaluate options] | steno-bench lm FILE [repeats] | steno-bench decoding --manifest FILE --config ..."
 // Asking for help runs nothing (before the -- that starts `formats`'s evaluate options).
 if arguments.prefix(while: { $0 != "--" }).contains(where: { $0 == "--help" || $0 == "-h" }) {
     print(usage)
@@ -59,7 +59,8 @@ if suite == "inference" {
 }
 if suite == "network" {
     let workers = arguments.first.flatMap(Int.init) ?? ProcessInfo.processInfo.activeProcessorCount
-    runNetworkBenchmark(workers: workers, repeats: arguments.dropFirst().first.flatMap(Int.init) ?? 5)
+    runNetworkBenchmark(workers: workers, repeats: arguments.dropFirst().first.flatMap(Int.init) ?? 5,
+                        batch: arguments.dropFirst(2).first.flatMap(Int.init) ?? 32)
     exit(0)
 }
 guard suite == "frontend" else {

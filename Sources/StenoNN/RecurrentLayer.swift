@@ -51,13 +51,26 @@ public final class RecurrentLayer<Scalar: NetworkScalar> {
         let previousHidden = Workspace<Scalar>()  // [T·B, H] the state each step started from
         let cellStates = Workspace<Scalar>()      // [T·B, H] LSTM: c before masking; GRU: the n block of the hidden projection
         let previousCell = Workspace<Scalar>()    // [T·B, H] LSTM: the cell state each step started from
+        /// Float32: wHidden packed for the batched recurrent product (its transpose in the backward pass).
+        let packedHidden = StripPackedMatrix()
+        // Scratch reused from pass to pass (tens of megabytes at large batches: allocating them anew
+        // each time costs page faults).
+        let projected = Workspace<Scalar>()         // [T·B, G] wInput·x + bInput
+        let gateGradient = Workspace<Scalar>()      // [T·B, G] ∂/∂(input projection)
+        let hiddenGateGradient = Workspace<Scalar>() // [T·B, G] GRU: ∂/∂(hidden projection)
     }
     /// The training forward pass's activations; inference uses its own and leaves the layer untouched.
     private let saved = Activations()
-    /// Float32 LSTMs step their cells in Steno's C kernels (``LSTMTrainingKernels``), vectorized when
-    /// the CPU allows and this is true; other cells and Double (the gradient checks) run the loops below.
-    var vectorizedCells = InferenceKernels.vectorized
+    /// Float32 layers run their recurrent products, and LSTMs their cells (``LSTMTrainingKernels``), in
+    /// Steno's C kernels, vectorized when the CPU allows and this is true; Double (the gradient checks)
+    /// uses BLAS and the loops below.
+    var vectorizedKernels = InferenceKernels.vectorized
     private var cellKernels: Bool { cell == .lstm && Scalar.self == Float.self }
+    /// Float32 with at most ``StripPackedMatrix/largestBatch`` sequences: the recurrent product over
+    /// weights packed in strips, all sequences of a step at once, packed once per pass; faster than
+    /// BLAS at a few rows (which repacks the weights at every step). Larger batches (latency
+    /// control's chunks side by side) keep BLAS.
+    private func stripProducts(batch: Int) -> Bool { Scalar.self == Float.self && batch <= StripPackedMatrix.largestBatch }
 
     /// A layer with weights uniform in ±1/√H (PyTorch's initialisation) and, for LSTM, a forget-gate
     /// bias of 1 so that early in training the cell keeps its memory.
@@ -117,23 +130,30 @@ public final class RecurrentLayer<Scalar: NetworkScalar> {
         var cellState = initial?.cell ?? [Scalar](repeating: 0, count: batch * H)     // c' [B, H]
         precondition(hidden.count == batch * H && cellState.count == batch * H, "RecurrentLayer: initial state has the wrong size")
         var recurrent = [Scalar](repeating: 0, count: batch * G)   // wHidden·h' + bHidden [B, G]
-        let projected = Workspace<Scalar>()                        // wInput·x + bInput [T·B, G]
+        let projected = activations.projected                     // wInput·x + bInput [T·B, G]
         projected.reset(count: rows * G)
 
         bInput.values.withUnsafeBufferPointer { broadcastRows($0.baseAddress!, into: projected.pointer, rows: rows, columns: G) }
         wInput.values.withUnsafeBufferPointer { product(input.pointer, $0.baseAddress!, transposeB: true, into: projected.pointer, m: rows, n: G, k: inputSize, accumulate: true) }
 
+        let packed = activations.packedHidden
         wHidden.values.withUnsafeBufferPointer { wh in
         bHidden.values.withUnsafeBufferPointer { bh in
         hidden.withUnsafeMutableBufferPointer { h in
         cellState.withUnsafeMutableBufferPointer { cs in
         recurrent.withUnsafeMutableBufferPointer { rp in
         output.withUnsafeMutableBufferPointer { out in
+            let strips = stripProducts(batch: batch)
+            if strips { packed.pack(readOnly(wh.baseAddress!), rows: G, columns: H, transposed: false) }
             for step in 0..<steps {
                 let t = reversed ? steps - 1 - step : step
                 let first = t * batch
                 broadcastRows(bh.baseAddress!, into: rp.baseAddress!, rows: batch, columns: G)
-                product(h.baseAddress!, wh.baseAddress!, transposeB: true, into: rp.baseAddress!, m: batch, n: G, k: H, accumulate: true)
+                if strips {
+                    packed.multiplyAdd(float(h.baseAddress!), batch: batch, into: float(rp.baseAddress!), vectorized: vectorizedKernels)
+                } else {
+                    product(h.baseAddress!, wh.baseAddress!, transposeB: true, into: rp.baseAddress!, m: batch, n: G, k: H, accumulate: true)
+                }
                 (previousHidden.pointer + first * H).update(from: h.baseAddress!, count: batch * H)
                 if cell == .lstm { (previousCell.pointer + first * H).update(from: cs.baseAddress!, count: batch * H) }
                 for b in 0..<batch where cellKernels {
@@ -142,7 +162,7 @@ public final class RecurrentLayer<Scalar: NetworkScalar> {
                         float(projected.pointer + row * G), float(rp.baseAddress! + b * G), mask: Float(mask.pointer[row]),
                         hidden: float(h.baseAddress! + b * H), cell: float(cs.baseAddress! + b * H),
                         gates: float(gates.pointer + row * G), cellBeforeMask: float(cellStates.pointer + row * H),
-                        size: H, vectorized: vectorizedCells)
+                        size: H, vectorized: vectorizedKernels)
                 }
                 for b in 0..<batch where !cellKernels {
                     let row = first + b, m = mask.pointer[row]
@@ -192,19 +212,23 @@ public final class RecurrentLayer<Scalar: NetworkScalar> {
         let H = hiddenSize, G = cell.gateCount * H, rows = steps * batch
         precondition(outputGradient.count == rows * H, "RecurrentLayer.backward: gradient has the wrong size")
         var inputGradient = [Scalar](repeating: 0, count: rows * inputSize)
-        let gateGradient = Workspace<Scalar>()                 // ∂/∂(input projection) [T·B, G]
+        let gateGradient = saved.gateGradient                  // ∂/∂(input projection) [T·B, G]
         gateGradient.reset(count: rows * G)
         // ∂/∂(hidden projection) [T·B, G]: the same as gateGradient except for GRU's n block.
-        let hiddenGateGradient = Workspace<Scalar>()
+        let hiddenGateGradient = saved.hiddenGateGradient
         hiddenGateGradient.reset(count: cell == .gru ? rows * G : 0)
         let hiddenSource = cell == .gru ? hiddenGateGradient : gateGradient
         var hiddenNext = [Scalar](repeating: 0, count: batch * H)   // ∂/∂h' for the step that ran before [B, H]
         var cellNext = [Scalar](repeating: 0, count: batch * H)     // ∂/∂c' [B, H]
 
+        let packed = saved.packedHidden
         outputGradient.withUnsafeBufferPointer { dOut in
         wHidden.values.withUnsafeBufferPointer { wh in
         hiddenNext.withUnsafeMutableBufferPointer { dhNext in
         cellNext.withUnsafeMutableBufferPointer { dcNext in
+            // wHiddenᵀ [H, G], for ∂/∂h' = ∂(hidden projection) · wHidden.
+            let strips = stripProducts(batch: batch)
+            if strips { packed.pack(readOnly(wh.baseAddress!), rows: H, columns: G, transposed: true) }
             for step in stride(from: steps - 1, through: 0, by: -1) {
                 let t = reversed ? steps - 1 - step : step
                 let first = t * batch
@@ -215,7 +239,7 @@ public final class RecurrentLayer<Scalar: NetworkScalar> {
                         previousCell: float(previousCell.pointer + row * H), outputGradient: readOnly(dOut.baseAddress! + row * H),
                         hiddenGradient: float(dhNext.baseAddress! + b * H), cellGradient: float(dcNext.baseAddress! + b * H),
                         mask: Float(mask.pointer[row]), gateGradient: float(gateGradient.pointer + row * G),
-                        size: H, vectorized: vectorizedCells)
+                        size: H, vectorized: vectorizedKernels)
                 }
                 for b in 0..<batch where !cellKernels {
                     let row = first + b, m = mask.pointer[row]
@@ -257,7 +281,12 @@ public final class RecurrentLayer<Scalar: NetworkScalar> {
                     }
                 }
                 // ∂/∂h' = ∂(hidden projection) · wHidden [B, G]·[G, H] (+ GRU's direct path).
-                product(hiddenSource.pointer + first * G, wh.baseAddress!, transposeB: false, into: dhNext.baseAddress!, m: batch, n: H, k: G)
+                if strips {
+                    dhNext.update(repeating: 0)
+                    packed.multiplyAdd(float(hiddenSource.pointer + first * G), batch: batch, into: float(dhNext.baseAddress!), vectorized: vectorizedKernels)
+                } else {
+                    product(hiddenSource.pointer + first * G, wh.baseAddress!, transposeB: false, into: dhNext.baseAddress!, m: batch, n: H, k: G)
+                }
                 if cell == .gru {
                     for index in 0..<batch * H { dhNext[index] += dcNext[index] }
                 }
@@ -277,7 +306,7 @@ public final class RecurrentLayer<Scalar: NetworkScalar> {
         return inputGradient
     }
 
-    /// The same memory seen as Float (only where `cellKernels` holds, i.e. Scalar is Float).
+    /// The same memory seen as Float (only where `cellKernels` or `stripProducts` holds: Scalar is Float).
     private func readOnly(_ pointer: UnsafePointer<Scalar>) -> UnsafePointer<Float> {
         UnsafeRawPointer(pointer).assumingMemoryBound(to: Float.self)
     }

@@ -43,21 +43,22 @@ struct LayerGradientTests {
         #expect(error <= gradientTolerance, "\(name): \(error)")
     }
 
-    @Test("Float32 LSTM training steps in the C kernels (vectorized and portable) match the Double layer",
-          arguments: [false, true], [false, true])
-    func lstmKernels(vectorized: Bool, reversed: Bool) {
+    @Test("Float32 training steps in the C kernels (batched recurrent products, LSTM cells; vectorized and portable) match the Double layer",
+          arguments: RecurrentCellKind.allCases, [(false, false, 3), (true, false, 3), (false, true, 3), (true, true, 3), (true, false, 13), (false, true, 8)])
+    func floatKernels(cell: RecurrentCellKind, setting: (vectorized: Bool, reversed: Bool, batch: Int)) {
         var random = SplitMix64(seed: 11)
         var numbers = TestNumbers(state: 12)
-        // H = 20: two vector blocks of 8 and a tail of 4 for the portable loop.
-        let (steps, batch, inputSize, hidden) = (6, 3, 5, 20)
-        let reference = RecurrentLayer<Double>(cell: .lstm, inputSize: inputSize, hiddenSize: hidden, reversed: reversed, name: "l", random: &random)
-        let layer = RecurrentLayer<Float>(cell: .lstm, inputSize: inputSize, hiddenSize: hidden, reversed: reversed, name: "l", random: &random)
-        layer.vectorizedCells = vectorized
+        // H = 20: two vector blocks of 8 and a tail of 4 for the cells; strips of 16 rows and a partial one
+        // for the products. Batches of 3, 8 (two groups of 4) and 13 (5 + 4 + 4) rows for the products.
+        let (steps, batch, inputSize, hidden) = (6, setting.batch, 5, 20)
+        let reference = RecurrentLayer<Double>(cell: cell, inputSize: inputSize, hiddenSize: hidden, reversed: setting.reversed, name: "l", random: &random)
+        let layer = RecurrentLayer<Float>(cell: cell, inputSize: inputSize, hiddenSize: hidden, reversed: setting.reversed, name: "l", random: &random)
+        layer.vectorizedKernels = setting.vectorized
         for (target, source) in zip(layer.parameters, reference.parameters) {
             source.values = numbers.array(source.values.count, scale: 1.5)   // gates well away from 0
             target.values = source.values.map { Float($0) }
         }
-        let lengths = [6, 4, 1]
+        let lengths = (0..<batch).map { [6, 4, 1][$0 % 3] }
         let mask = (0..<steps * batch).map { lengths[$0 % batch] > $0 / batch ? 1.0 : 0.0 }
         let x = numbers.array(steps * batch * inputSize, scale: 2)
         let outputGradient = numbers.array(steps * batch * hidden)

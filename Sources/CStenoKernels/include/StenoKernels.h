@@ -1,5 +1,6 @@
 // Steno's own kernels: the recurrent product over packed weights (float32 or int8 with a scale per
-// row) and the recurrent cells' elementwise steps (inference, and the LSTM's in training). Each has an AVX2 + FMA version and a
+// row, one sequence; float32 in strips, a batch of sequences for training) and the recurrent cells'
+// elementwise steps (inference, and the LSTM's in training). Each has an AVX2 + FMA version and a
 // portable C version that gives the same results to rounding; the first argument of each chooses
 // (a nonzero `vectorized` on a CPU without AVX2 and FMA runs the portable one). Swift reaches them
 // only through StenoNN's InferenceKernels.swift.
@@ -12,6 +13,9 @@
 /// Rows per block of packed weights.
 #define STENO_PACK_ROWS 64
 
+/// Rows per strip of weights packed for the batched product (training).
+#define STENO_STRIP_ROWS 16
+
 /// 1 when this CPU has AVX2 and FMA, so the vectorized kernels can run.
 int steno_kernels_vectorized(void);
 
@@ -20,11 +24,21 @@ size_t steno_packed_count(int rows, int columns);
 /// Packs a row-major float matrix `[rows, columns]` as blocks of 64 rows, each block column by
 /// column (element (r, k) at block r / 64, offset k * 64 + r % 64); padding rows are zero.
 void steno_pack_float(const float *weights, int rows, int columns, float *packed);
+/// Elements of a matrix of `rows` x `columns` packed in strips: rows rounded up to whole strips of 16.
+size_t steno_strips_count(int rows, int columns);
+/// Packs a float matrix W `[rows, columns]` in strips of 16 rows, each strip column by column (element
+/// (r, k) at strip r / 16, offset k * 16 + r % 16; padding rows zero). W is read row-major from
+/// `weights`, or, when `transposed` is nonzero, as the transpose of the row-major `[columns, rows]`
+/// matrix there. `packed` must be 32-byte aligned.
+void steno_pack_strips(const float *weights, int rows, int columns, int transposed, float *packed);
 /// Packs a row-major int8 matrix (quantized by the caller, with a scale per row) in the same layout.
 void steno_pack_int8(const int8_t *weights, int rows, int columns, int8_t *packed);
 
 /// y[rows] += W x for packed float W `[rows, columns]` and x `[columns]`.
 void steno_product_float(int vectorized, const float *packed, int rows, int columns, const float *x, float *y);
+/// y[b][rows] += W x[b] for b < batch: W `[rows, columns]` packed in strips, x `[batch, columns]`
+/// and y `[batch, rows]` row-major (a training step's recurrent product, a row per sequence).
+void steno_product_strips(int vectorized, const float *packed, int rows, int columns, const float *x, int batch, float *y);
 /// y[rows] += scale[r] * (Q x)[r] for packed int8 Q `[rows, columns]` and x `[columns]`.
 void steno_product_int8(int vectorized, const int8_t *packed, const float *scales, int rows, int columns, const float *x, float *y);
 
