@@ -145,6 +145,9 @@ public final class AcousticNetwork<Scalar: NetworkScalar> {
             inputSize = layer.outputSize
         }
         recurrentLayers = layers
+        // The layers train one after another: one scratch serves them all.
+        let scratch = RecurrentScratch<Scalar>()
+        for layer in layers { layer.forwardDirection.share(scratch); layer.backwardDirection.share(scratch) }
         output = Linear(inputSize: inputSize, outputSize: configuration.classes, name: "output", random: &random)
         dropoutRandom = SplitMix64(seed: seed ^ 0x5DEE_CE66_D1CE_5EED)
     }

@@ -28,6 +28,15 @@ public struct RecurrentState<Scalar: NetworkScalar>: Sendable, Equatable {
     }
 }
 
+/// Scratch a recurrent layer needs only during one pass (projections `[T·B, G]`, gate gradients
+/// `[T·B, G]`), kept from pass to pass: allocating tens of megabytes anew each time costs page faults.
+/// The layers of one network run one after another, so they share one (``RecurrentLayer/share(_:)``).
+final class RecurrentScratch<Scalar: NetworkScalar> {
+    let projected = Workspace<Scalar>()          // wInput·x + bInput
+    let gateGradient = Workspace<Scalar>()       // ∂/∂(input projection)
+    let hiddenGateGradient = Workspace<Scalar>() // GRU: ∂/∂(hidden projection)
+}
+
 /// One direction of a recurrent layer over a time-major batch of sequences.
 ///
 /// Shapes (row-major): input `[T·B, I]` with frame t of sequence b at row t·B + b; output `[T·B, H]`;
@@ -53,11 +62,8 @@ public final class RecurrentLayer<Scalar: NetworkScalar> {
         let previousCell = Workspace<Scalar>()    // [T·B, H] LSTM: the cell state each step started from
         /// Float32: wHidden packed for the batched recurrent product (its transpose in the backward pass).
         let packedHidden = StripPackedMatrix()
-        // Scratch reused from pass to pass (tens of megabytes at large batches: allocating them anew
-        // each time costs page faults).
-        let projected = Workspace<Scalar>()         // [T·B, G] wInput·x + bInput
-        let gateGradient = Workspace<Scalar>()      // [T·B, G] ∂/∂(input projection)
-        let hiddenGateGradient = Workspace<Scalar>() // [T·B, G] GRU: ∂/∂(hidden projection)
+        /// The pass's scratch: the network's shared one for training, a fresh one for inference.
+        var scratch = RecurrentScratch<Scalar>()
     }
     /// The training forward pass's activations; inference uses its own and leaves the layer untouched.
     private let saved = Activations()
@@ -96,6 +102,9 @@ public final class RecurrentLayer<Scalar: NetworkScalar> {
     /// The layer's parameters.
     public var parameters: [Parameter<Scalar>] { [wInput, wHidden, bInput, bHidden] }
 
+    /// Trains with `scratch`, which other layers that never run at the same time may share.
+    func share(_ scratch: RecurrentScratch<Scalar>) { saved.scratch = scratch }
+
     /// Training: runs the recurrence over `input` `[steps·batch, I]` under `mask` `[steps·batch]`,
     /// keeping what ``backward(_:)`` needs; returns `[steps·batch, H]`.
     public func forward(_ inputValues: [Scalar], mask maskValues: [Scalar], steps: Int, batch: Int) -> [Scalar] {
@@ -130,7 +139,7 @@ public final class RecurrentLayer<Scalar: NetworkScalar> {
         var cellState = initial?.cell ?? [Scalar](repeating: 0, count: batch * H)     // c' [B, H]
         precondition(hidden.count == batch * H && cellState.count == batch * H, "RecurrentLayer: initial state has the wrong size")
         var recurrent = [Scalar](repeating: 0, count: batch * G)   // wHidden·h' + bHidden [B, G]
-        let projected = activations.projected                     // wInput·x + bInput [T·B, G]
+        let projected = activations.scratch.projected             // wInput·x + bInput [T·B, G]
         projected.reset(count: rows * G)
 
         bInput.values.withUnsafeBufferPointer { broadcastRows($0.baseAddress!, into: projected.pointer, rows: rows, columns: G) }
@@ -212,10 +221,10 @@ public final class RecurrentLayer<Scalar: NetworkScalar> {
         let H = hiddenSize, G = cell.gateCount * H, rows = steps * batch
         precondition(outputGradient.count == rows * H, "RecurrentLayer.backward: gradient has the wrong size")
         var inputGradient = [Scalar](repeating: 0, count: rows * inputSize)
-        let gateGradient = saved.gateGradient                  // ∂/∂(input projection) [T·B, G]
+        let gateGradient = saved.scratch.gateGradient          // ∂/∂(input projection) [T·B, G]
         gateGradient.reset(count: rows * G)
         // ∂/∂(hidden projection) [T·B, G]: the same as gateGradient except for GRU's n block.
-        let hiddenGateGradient = saved.hiddenGateGradient
+        let hiddenGateGradient = saved.scratch.hiddenGateGradient
         hiddenGateGradient.reset(count: cell == .gru ? rows * G : 0)
         let hiddenSource = cell == .gru ? hiddenGateGradient : gateGradient
         var hiddenNext = [Scalar](repeating: 0, count: batch * H)   // ∂/∂h' for the step that ran before [B, H]
