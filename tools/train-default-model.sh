@@ -66,8 +66,7 @@ python3 tools/training_curve.py "$work/train.log" --tsv models/default-v2/curve.
 echo "to keep this run's weights in the repository: cp $work/resume.checkpoint $kept"
 
 # The model ships in float16 (half the size; evaluated below as shipped).
-"$steno" annotate "$work/model.steno" --storage f16 --output "$work/model-f16.steno"
-mv "$work/model-f16.steno" "$work/model.steno"
+"$steno" annotate "$work/model.steno" --storage f16
 
 # Language model: a pruned 3-gram with interpolated modified Kneser-Ney smoothing.
 python3 tools/fortune_sentences.py > "$work/fortunes.txt"

@@ -70,8 +70,8 @@ struct PackedMatrix: @unchecked Sendable {
 /// every update, so a layer packs them again at the start of each pass, into the same memory.
 final class StripPackedMatrix {
     /// The most rows of x the layers give the strip product; above it BLAS's blocked product catches up
-    /// (one thread, [m x 256]·[256 x 1024] and [m x 1024]·[1024 x 256]: 2–2.5× OpenBLAS at 8 rows,
-    /// 1.0–1.4× at 32–48, and sometimes slower at 512).
+    /// (one thread, [m x 256]·[256 x 1024] and [m x 1024]·[1024 x 256]: 1.8–2.5× OpenBLAS at 8 rows,
+    /// 1.0–1.5× at 32–48, and sometimes slower at 512).
     static let largestBatch = 48
     private(set) var rows = 0, columns = 0
     private var pointer: UnsafeMutableRawPointer?
