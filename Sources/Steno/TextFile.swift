@@ -84,7 +84,7 @@ public struct TextFileError: Error, CustomStringConvertible, Sendable, Equatable
     }
 
     /// The words for `problem`, shared with the errors of formats built on text files.
-    static func reason(_ problem: Problem) -> String {
+    public static func reason(_ problem: Problem) -> String {
         switch problem {
         case .unreadable(let why): "cannot be read (\(why))"
         case .notUTF8(let column): "not UTF-8 (invalid bytes at byte \(column) of the line; re-save the file as UTF-8)"

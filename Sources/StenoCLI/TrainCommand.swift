@@ -137,6 +137,15 @@ struct TrainCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Vocal-tract-length perturbation: warp each utterance's filterbank by a factor drawn from this range, e.g. 0.9:1.1 (off by default).", valueName: "low:high"))
     var vtlp: String?
 
+    @Option(help: ArgumentHelp("Auxiliary phone CTC loss: a pronunciation dictionary (word<TAB>phones, as tools/make_pronunciations.py writes) whose phones a linear head on --phone-layer learns alongside the characters. Training only; the model written does not change shape.", valueName: "file"))
+    var phoneDictionary: String?
+
+    @Option(help: "The recurrent layer (from 1) the phone head reads.")
+    var phoneLayer: Int = 1
+
+    @Option(help: "Weight of the phone loss against the character loss.")
+    var phoneWeight: Double = 0.3
+
     @Option(help: "Stop after this many epochs without a better validation CER.")
     var patience: Int = 5
 
@@ -199,6 +208,10 @@ struct TrainCommand: ParsableCommand {
         if let vtlp {
             let (low, high) = try Self.range(vtlp, "--vtlp must be LOW:HIGH warp factors, e.g. 0.9:1.1")
             options.speakerWarp = SpeakerWarp(lowest: low, highest: high)
+        }
+        if let phoneDictionary {
+            // Absolute, so --resume finds it from any folder.
+            options.phoneTarget = PhoneTargetOptions(dictionary: URL(fileURLWithPath: phoneDictionary).path, layer: phoneLayer, weight: phoneWeight)
         }
         options.patience = patience
         options.checkpointEvery = checkpointEvery
@@ -283,7 +296,7 @@ struct TrainCommand: ParsableCommand {
             if initialModel == nil { model.description.normalization = try training.statistics(model.description.features, threads: options.workers) }
             model.description.provenance.trainingData = trainManifests
             model.description.provenance.validationData = [validManifest]
-            trainer = Trainer(model: model, training: training, validation: validation, options: options, output: output, checkpoint: checkpointPath, group: group)
+            trainer = try Trainer(model: model, training: training, validation: validation, options: options, output: output, checkpoint: checkpointPath, group: group)
         }
         trainer.outputStorage = float16 ? .float16 : .float32
         let bar = ProgressPrinter()

@@ -129,6 +129,7 @@ public final class AcousticNetwork<Scalar: NetworkScalar> {
     /// Draws dropout masks; part of a training checkpoint's state.
     public var dropoutRandom: SplitMix64
     private var dropoutMasks: [[Scalar]] = []
+    private var tappedLayer: Int?
 
     /// A network with freshly initialised weights drawn from `seed`.
     public init(_ configuration: NetworkConfiguration, seed: UInt64) {
@@ -156,17 +157,20 @@ public final class AcousticNetwork<Scalar: NetworkScalar> {
     public var parameters: [Parameter<Scalar>] { recurrentLayers.flatMap(\.parameters) + output.parameters }
 
     /// Training: logits `[T'·B, classes]` for `batch` (features `[T·B, inputSize]`), with T' = ⌈T / stacking⌉
-    /// frames, and each sequence's output length; keeps what ``backward(_:)`` needs, so it must not run
-    /// on two threads at once. `training` turns dropout on.
+    /// frames, and each sequence's output length; keeps what ``backward(_:tapGradient:)`` needs, so it
+    /// must not run on two threads at once. `training` turns dropout on. `tap` (1-based) also returns
+    /// that recurrent layer's output `[T'·B, 2·hiddenSize]` (after its dropout), for an auxiliary loss.
     @_specialize(exported: true, where Scalar == Float)
-    public func forward(_ batch: SequenceBatch<Scalar>, training: Bool) -> (logits: [Scalar], steps: Int, lengths: [Int]) {
+    public func forward(_ batch: SequenceBatch<Scalar>, training: Bool, tap: Int? = nil) -> (logits: [Scalar], steps: Int, lengths: [Int], tapped: [Scalar]) {
         precondition(batch.width == configuration.inputSize, "AcousticNetwork: frames have \(batch.width) features, the network expects \(configuration.inputSize)")
+        precondition(tap.map { (1...configuration.layers).contains($0) } ?? true, "AcousticNetwork: no layer \(tap ?? 0) to tap")
         let stacked = batch.stacked(configuration.stacking)
         let mask = stacked.mask
         let rows = stacked.steps * stacked.batch
         dropoutMasks = []
-        var x = stacked.values
-        for layer in recurrentLayers {
+        tappedLayer = tap
+        var x = stacked.values, tapped: [Scalar] = []
+        for (index, layer) in recurrentLayers.enumerated() {
             x = layer.forward(x, mask: mask, steps: stacked.steps, batch: stacked.batch)
             if training && configuration.dropout > 0 {
                 let keep = 1 - configuration.dropout, scale = Scalar(1 / keep)
@@ -174,8 +178,9 @@ public final class AcousticNetwork<Scalar: NetworkScalar> {
                 for index in x.indices { x[index] *= dropout[index] }
                 dropoutMasks.append(dropout)
             }
+            if index + 1 == tap { tapped = x }
         }
-        return (output.forward(x, rows: rows), stacked.steps, stacked.lengths)
+        return (output.forward(x, rows: rows), stacked.steps, stacked.lengths, tapped)
     }
 
     /// Inference: logits `[T'·B, classes]` for `batch` and each sequence's output length, reading the
@@ -191,11 +196,17 @@ public final class AcousticNetwork<Scalar: NetworkScalar> {
     }
 
     /// Back-propagates ∂loss/∂logits `[T'·B, classes]` from the last forward pass into every
-    /// parameter's gradient (added to what is there).
+    /// parameter's gradient (added to what is there). `tapGradient`, with the last forward pass's
+    /// `tap`, is ∂loss/∂(the tapped layer's output) `[T'·B, 2·hiddenSize]` from an auxiliary loss.
     @_specialize(exported: true, where Scalar == Float)
-    public func backward(_ logitGradient: [Scalar]) {
+    public func backward(_ logitGradient: [Scalar], tapGradient: [Scalar]? = nil) {
+        precondition(tapGradient == nil || tappedLayer != nil, "AcousticNetwork.backward: a tap gradient but no layer tapped in the forward pass")
         var gradient = output.backward(logitGradient)
         for (index, layer) in recurrentLayers.enumerated().reversed() {
+            if index + 1 == tappedLayer, let tapGradient {
+                precondition(tapGradient.count == gradient.count, "AcousticNetwork.backward: tap gradient has the wrong size")
+                for k in gradient.indices { gradient[k] += tapGradient[k] }
+            }
             if index < dropoutMasks.count {
                 let dropout = dropoutMasks[index]
                 for k in gradient.indices { gradient[k] *= dropout[k] }

@@ -16,6 +16,8 @@ public struct TrainingState: Codable, Sendable, Equatable {
     public var history: [EpochRecord] = []
     /// Sum and count of utterance losses in the epoch so far.
     public var epochLossSum = 0.0, epochLossCount = 0
+    /// The same for the phone head's loss (nil without one, and in older checkpoints).
+    public var epochPhoneLossSum: Double?, epochPhoneLossCount: Int?
     /// Batches skipped because their loss or gradient was not finite.
     public var skippedBatches = 0
     /// True once training has stopped (all epochs, or early stopping).
@@ -31,6 +33,8 @@ public struct EpochRecord: Codable, Sendable, Equatable {
     public var trainLoss: Double
     /// Mean CTC loss per utterance on the validation set.
     public var validLoss: Double
+    /// Mean phone CTC loss per utterance over the epoch's training batches (runs with a phone head only).
+    public var phoneLoss: Double?
     /// Validation character and word error rates (percent, greedy decoding).
     public var validCER: Double, validWER: Double
     /// Character error rate (percent) on a fixed sample of up to 200 training utterances, without
@@ -72,6 +76,11 @@ public final class Trainer {
     private let outputPath: String
     private let checkpointPath: String
     private let group: TrainingGroup
+    /// The auxiliary phone head (``TrainingOptions/phoneTarget``), and each training utterance's
+    /// phone labels (nil where its dictionary lacks a word).
+    public let phoneHead: PhoneHead?
+    private let phoneLabels: [[Int]?]
+    private let phoneDictionary: PronunciationDictionary?
     /// The workers of this process (made when training starts).
     private var workers: GradientWorkers?
     /// How the best model is stored at the output path (`.float16` halves its size).
@@ -83,9 +92,10 @@ public final class Trainer {
     /// What augmentation did in the current epoch (this process).
     public private(set) var augmentation = AugmentationReport()
 
-    /// A new run from `model`'s current weights (fresh, or loaded with `--init`).
+    /// A new run from `model`'s current weights (fresh, or loaded with `--init`). Throws when the
+    /// phone target's dictionary cannot be read or names a layer the network lacks.
     public init(model: AcousticModel, training: TrainingCorpus, validation: TrainingCorpus, options: TrainingOptions,
-                output: String, checkpoint: String, group: TrainingGroup = SingleProcess()) {
+                output: String, checkpoint: String, group: TrainingGroup = SingleProcess()) throws {
         self.model = model
         self.training = training
         self.validation = validation
@@ -93,7 +103,8 @@ public final class Trainer {
         self.checkpointPath = checkpoint
         self.group = group
         state = TrainingState(options: options)
-        optimizer = Adam(parameters: model.network.parameters, options: .init(weightDecay: options.weightDecay))
+        (phoneHead, phoneDictionary, phoneLabels) = try Self.phoneTarget(options, network: model.network, training: training)
+        optimizer = Adam(parameters: model.network.parameters + (phoneHead?.parameters ?? []), options: .init(weightDecay: options.weightDecay))
     }
 
     /// Continues the run saved in `checkpoint` (a file written by a trainer). `workers`, when
@@ -118,16 +129,27 @@ public final class Trainer {
             state.finished = state.epoch >= epochs
             state.epochsWithoutImprovement = 0
         }
-        optimizer = Adam(parameters: model.network.parameters, options: .init(weightDecay: saved.options.weightDecay))
+        (phoneHead, phoneDictionary, phoneLabels) = try Self.phoneTarget(state.options, network: model.network, training: training)
+        if let phoneHead {
+            for parameter in phoneHead.parameters {
+                guard let saved = container.tensor(named: parameter.name) else { continue }
+                guard saved.values.count == parameter.count else {
+                    throw ModelLoadError(file: checkpoint, problem: "\(parameter.name) has \(saved.values.count) values, the phone head needs \(parameter.count) (was the pronunciation dictionary changed?)")
+                }
+                parameter.values = saved.values
+            }
+        }
+        let parameters = model.network.parameters + (phoneHead?.parameters ?? [])
+        optimizer = Adam(parameters: parameters, options: .init(weightDecay: saved.options.weightDecay))
         // A weights-only checkpoint (``TrainingCheckpoint/weightsOnly(_:)``) has no moments:
         // Adam starts its moments afresh, with fresh bias correction; the schedule keeps its step.
-        let names = model.network.parameters.map(\.name)
+        let names = parameters.map(\.name)
         if names.allSatisfy({ container.tensor(named: "adam.m." + $0) == nil && container.tensor(named: "adam.v." + $0) == nil }) {
             restartedOptimizer = true
             return
         }
         var first: [[Float]] = [], second: [[Float]] = []
-        for parameter in model.network.parameters {
+        for parameter in parameters {
             guard let m = container.tensor(named: "adam.m." + parameter.name), let v = container.tensor(named: "adam.v." + parameter.name),
                   m.values.count == parameter.count, v.values.count == parameter.count else {
                 throw ModelLoadError(file: checkpoint, problem: "optimizer state for \(parameter.name) is missing or has the wrong size")
@@ -140,6 +162,21 @@ public final class Trainer {
 
     /// True when the checkpoint resumed from held weights and state but no optimizer moments.
     public private(set) var restartedOptimizer = false
+
+    /// The phone head, its dictionary and the training utterances' phone labels that `options` ask for.
+    private static func phoneTarget(_ options: TrainingOptions, network: AcousticNetwork<Float>, training: TrainingCorpus) throws
+        -> (PhoneHead?, PronunciationDictionary?, [[Int]?]) {
+        guard let target = options.phoneTarget else { return (nil, nil, []) }
+        guard target.layer <= network.configuration.layers else {
+            throw PhoneTargetError(problem: "--phone-layer \(target.layer): the network has \(network.configuration.layers) recurrent layers")
+        }
+        let dictionary = try PronunciationDictionary(contentsOf: target.dictionary)
+        let head = PhoneHead(options: target, inputSize: network.recurrentLayers[target.layer - 1].outputSize, classes: dictionary.classes, seed: options.seed)
+        return (head, dictionary, training.utterances.map { dictionary.phoneLabels(of: $0.text) })
+    }
+
+    /// Every trained parameter: the network's, then the phone head's.
+    private var parameters: [Parameter<Float>] { model.network.parameters + (phoneHead?.parameters ?? []) }
 
     private var options: TrainingOptions { state.options }
     private var isLeader: Bool { group.rank == 0 }
@@ -159,7 +196,11 @@ public final class Trainer {
         if isLeader { try checkWritable(outputPath) }
         try saveCheckpoint()
         validation = try validation.withFeatures(model.description.features, threads: options.workers)
-        workers = GradientWorkers(network: model.network, count: options.workers)
+        workers = GradientWorkers(network: model.network, phoneHead: phoneHead, count: options.workers)
+        if let phoneHead, let phoneDictionary, isLeader {
+            let covered = phoneLabels.lazy.filter { $0 != nil }.count
+            log("phone head on layer \(phoneHead.options.layer) (weight \(phoneHead.options.weight)): \(phoneDictionary.phones.count) phones, \(phoneDictionary.count) words; \(covered) of \(phoneLabels.count) training utterances have a pronunciation")
+        }
         while !state.finished && state.epoch < options.epochs {
             try runEpoch()
         }
@@ -175,7 +216,10 @@ public final class Trainer {
         let started = Date()
         var frames = 0
         augmentation = AugmentationReport()
-        if state.nextBatch == 0 { (state.epochLossSum, state.epochLossCount) = (0, 0) }
+        if state.nextBatch == 0 {
+            (state.epochLossSum, state.epochLossCount) = (0, 0)
+            (state.epochPhoneLossSum, state.epochPhoneLossCount) = phoneHead == nil ? (nil, nil) : (0, 0)
+        }
         while state.nextBatch < batches.count {
             frames += trainBatch(batches[state.nextBatch], index: state.nextBatch)
             state.nextBatch += 1
@@ -193,7 +237,9 @@ public final class Trainer {
         let validation = evaluate()
         let fit = evaluate(trainingSample)
         let record = EpochRecord(epoch: state.epoch + 1, trainLoss: state.epochLossSum / Double(max(1, state.epochLossCount)),
-                                 validLoss: validation.loss, validCER: validation.cer, validWER: validation.wer,
+                                 validLoss: validation.loss,
+                                 phoneLoss: state.epochPhoneLossSum.map { $0 / Double(max(1, state.epochPhoneLossCount ?? 0)) },
+                                 validCER: validation.cer, validWER: validation.wer,
                                  trainCER: fit.cer, seconds: Date().timeIntervalSince(started))
         state.history.append(record)
         if isLeader {
@@ -205,7 +251,8 @@ public final class Trainer {
                        a.warped > 0 ? ", \(a.warped) speaker-warped" : ""))
             if a.unreadable > 0 { log("warning: \(a.unreadable) training files could not be decoded again this epoch; they trained as silence") }
             log(String(format: "epoch %d: train loss %.3f, train CER %.2f%%, valid loss %.3f, valid CER %.2f%%, WER %.2f%% (%.0f s)",
-                       record.epoch, record.trainLoss, fit.cer, record.validLoss, record.validCER, record.validWER, record.seconds))
+                       record.epoch, record.trainLoss, fit.cer, record.validLoss, record.validCER, record.validWER, record.seconds)
+                + (record.phoneLoss.map { String(format: "; phone loss %.3f", $0) } ?? ""))
         }
         if state.bestValidationCER.map({ validation.cer < $0 }) ?? true {
             state.bestValidationCER = validation.cer
@@ -257,16 +304,20 @@ public final class Trainer {
                 return mine[worker].map { utterance in
                     var random = TrainingExamples.random(seed: seed, epoch: epoch, utterance: utterance)
                     let example = examples.make(training.utterances[utterance], random: &random, report: &report)
-                    return TrainingExample(values: example.values, labels: example.labels, name: training.utterances[utterance].path)
+                    // Silence in place of the utterance (no labels) has no phones either.
+                    let phones = phoneLabels.isEmpty ? nil : example.labels.isEmpty ? [] : phoneLabels[utterance]
+                    return TrainingExample(values: example.values, labels: example.labels, phoneLabels: phones, name: training.utterances[utterance].path)
                 }
             })
-        let parameters = model.network.parameters
-        var frames = 0, lossSum = 0.0, lossCount = 0, finite = true
+        let parameters = self.parameters
+        var frames = 0, lossSum = 0.0, lossCount = 0, phoneSum = 0.0, phoneCount = 0, finite = true
         for (worker, outcome) in outcomes.enumerated() {
             frames += outcome.frames
             lossSum += outcome.losses.reduce(0, +)
             lossCount += outcome.losses.count
-            finite = finite && outcome.losses.allSatisfy(\.isFinite)
+            phoneSum += outcome.phoneLosses.reduce(0, +)
+            phoneCount += outcome.phoneLosses.count
+            finite = finite && outcome.losses.allSatisfy(\.isFinite) && phoneSum.isFinite
             if let report = reports.get(worker) { augmentation += report }
             if isLeader { for (name, reason) in outcome.skipped { log("warning: skipping \(name): \(reason)") } }
         }
@@ -279,16 +330,16 @@ public final class Trainer {
                 parameter.gradient = Array(flat[offset..<offset + parameter.count])
                 offset += parameter.count
             }
-            var totals = [lossSum, Double(lossCount), finite ? 0 : 1]
+            var totals = [lossSum, Double(lossCount), finite ? 0 : 1, phoneSum, Double(phoneCount)]
             group.sum(&totals)
-            (lossSum, lossCount, finite) = (totals[0], Int(totals[1]), totals[2] == 0)
+            (lossSum, lossCount, finite, phoneSum, phoneCount) = (totals[0], Int(totals[1]), totals[2] == 0, totals[3], Int(totals[4]))
         }
         guard lossCount > 0 else { return frames }
         let norm = gradientNorm(parameters)
         guard finite, lossSum.isFinite, norm.isFinite else {
             state.skippedBatches += 1
             if isLeader { log("warning: batch \(index + 1) of epoch \(state.epoch + 1) has a non-finite loss or gradient; skipped, weights unchanged") }
-            model.network.zeroGradients()
+            for parameter in parameters { parameter.zeroGradient() }
             return frames
         }
         if norm > options.clipNorm { scaleGradients(parameters, by: options.clipNorm / norm) }
@@ -296,6 +347,10 @@ public final class Trainer {
         state.step += 1
         state.epochLossSum += lossSum
         state.epochLossCount += lossCount
+        if phoneHead != nil {
+            state.epochPhoneLossSum = (state.epochPhoneLossSum ?? 0) + phoneSum
+            state.epochPhoneLossCount = (state.epochPhoneLossCount ?? 0) + phoneCount
+        }
         return frames
     }
 
@@ -368,12 +423,13 @@ public final class Trainer {
     /// Writes weights, optimizer moments and the state atomically (rank 0 only).
     public func saveCheckpoint() throws {
         guard isLeader else { return }
-        let moments = zip(model.network.parameters, zip(optimizer.firstMoments, optimizer.secondMoments)).flatMap { parameter, pair in
+        let moments = zip(parameters, zip(optimizer.firstMoments, optimizer.secondMoments)).flatMap { parameter, pair in
             [NamedTensor(name: "adam.m." + parameter.name, shape: parameter.shape, values: pair.0),
              NamedTensor(name: "adam.v." + parameter.name, shape: parameter.shape, values: pair.1)]
         }
+        let head = (phoneHead?.parameters ?? []).map { NamedTensor(name: $0.name, shape: $0.shape, values: $0.values) }
         let header = TrainingCheckpointHeader(model: model.description, training: state)
-        try model.container(header: header, extraTensors: moments).write(to: checkpointPath)
+        try model.container(header: header, extraTensors: head + moments).write(to: checkpointPath)
     }
 
     /// Fails now, not after hours of training, if `path`'s folder cannot take a file.

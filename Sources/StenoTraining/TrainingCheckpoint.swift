@@ -22,7 +22,7 @@ public struct TrainingCheckpointHeader: Codable, Sendable {
 /// Training checkpoints as files.
 public enum TrainingCheckpoint {
     /// The checkpoint at `path` without its optimizer moments: weights (float32) and training
-    /// state only, a third of the size. `steno train --resume` continues from it with Adam's moments
+    /// state only (and the phone head's weights, if the run has one), a third of the size. `steno train --resume` continues from it with Adam's moments
     /// started afresh; it is what a repository keeps so a long run can go on from a fresh clone.
     public static func weightsOnly(_ path: String) throws -> ModelContainer {
         let container = try ModelContainer(contentsOf: path)
@@ -31,6 +31,6 @@ public enum TrainingCheckpoint {
             throw ModelLoadError(file: path, problem: "is a model file, not a training checkpoint")
         }
         let model = try AcousticModel(container: container, name: path)
-        return try model.container(header: header)
+        return try model.container(header: header, extraTensors: container.tensors.filter { $0.name.hasPrefix("phones.") })
     }
 }

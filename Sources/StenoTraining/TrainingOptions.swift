@@ -29,6 +29,8 @@ public struct TrainingOptions: Codable, Sendable, Equatable {
     public var channel: ChannelAugmentation?
     /// Vocal-tract-length perturbation of every utterance's filterbank; nil is off.
     public var speakerWarp: SpeakerWarp?
+    /// An auxiliary phone CTC loss on a lower layer; nil is off.
+    public var phoneTarget: PhoneTargetOptions?
     /// Stop after this many epochs without a better validation CER.
     public var patience = 5
     /// Write a checkpoint every this many updates (and at every epoch's end).
@@ -58,12 +60,13 @@ public struct TrainingOptions: Codable, Sendable, Equatable {
         if let problem = noise?.problem { return problem }
         if let problem = channel?.problem { return problem }
         if let problem = speakerWarp?.problem { return problem }
+        if let problem = phoneTarget?.problem { return problem }
         return specAugment.problem
     }
 
     private enum CodingKeys: String, CodingKey {
         case epochs, batchSize, learningRate, warmupSteps, decayPerEpoch, weightDecay, clipNorm, seed, specAugment, speeds, noise,
-             channel, speakerWarp, patience, checkpointEvery, workers, maximumSeconds
+             channel, speakerWarp, phoneTarget, patience, checkpointEvery, workers, maximumSeconds
     }
 
     /// Decodes options; keys a checkpoint from an older Steno lacks keep their defaults.
@@ -82,6 +85,7 @@ public struct TrainingOptions: Codable, Sendable, Equatable {
         noise = try c.decodeIfPresent(NoiseAugmentation.self, forKey: .noise)
         channel = try c.decodeIfPresent(ChannelAugmentation.self, forKey: .channel)
         speakerWarp = try c.decodeIfPresent(SpeakerWarp.self, forKey: .speakerWarp)
+        phoneTarget = try c.decodeIfPresent(PhoneTargetOptions.self, forKey: .phoneTarget)
         patience = try c.decodeIfPresent(Int.self, forKey: .patience) ?? patience
         checkpointEvery = try c.decodeIfPresent(Int.self, forKey: .checkpointEvery) ?? checkpointEvery
         workers = try c.decodeIfPresent(Int.self, forKey: .workers) ?? workers

@@ -140,4 +140,34 @@ struct LayerGradientTests {
         // And the masks do drop something: training and inference outputs differ.
         #expect(network.forward(batch, training: false).logits != forward.logits)
     }
+
+    @Test("A tapped lower layer: an auxiliary loss on its output (after its dropout) reaches the layers below", arguments: [1, 2])
+    func tappedLayer(tap: Int) {
+        var numbers = TestNumbers(state: 12)
+        let configuration = NetworkConfiguration(inputSize: 2, classes: 4, stacking: 2, cell: .lstm, layers: 3, hiddenSize: 3, chunk: 2, lookahead: 1, dropout: 0.3)
+        let network = AcousticNetwork<Double>(configuration, seed: 13)
+        let batch = SequenceBatch(sequences: [numbers.array(6 * 2), numbers.array(4 * 2)], width: 2)
+        let maskSeed = SplitMix64(seed: 14)
+        network.dropoutRandom = maskSeed
+        let forward = network.forward(batch, training: true, tap: tap)
+        #expect(forward.tapped.count == forward.steps * 2 * 2 * configuration.hiddenSize)
+        let weights = numbers.array(forward.logits.count), tapWeights = numbers.array(forward.tapped.count)
+        network.zeroGradients()
+        network.backward(weights, tapGradient: tapWeights)
+        let loss = { () -> Double in
+            network.dropoutRandom = maskSeed
+            let output = network.forward(batch, training: true, tap: tap)
+            return weightedSum(output.logits, weights) + weightedSum(output.tapped, tapWeights)
+        }
+        let (name, error) = worstParameterError(network.parameters, loss: loss)
+        #expect(error <= gradientTolerance, "\(name): \(error)")
+        // Without the tap the tapped layer's gradient differs: the auxiliary term is really there.
+        let withTap = network.recurrentLayers[0].parameters[0].gradient
+        network.dropoutRandom = maskSeed
+        _ = network.forward(batch, training: true)
+        network.zeroGradients()
+        network.backward(weights)
+        #expect(network.recurrentLayers[0].parameters[0].gradient != withTap)
+        #expect(network.forward(batch, training: false).tapped.isEmpty)
+    }
 }

@@ -54,7 +54,7 @@ struct TrainingTests {
     func resumeIsExact() throws {
         let scratch = Scratch()
         let (model, corpus, options) = try smallSetup(scratch.path)
-        let straight = Trainer(model: model, training: corpus, validation: corpus, options: options,
+        let straight = try Trainer(model: model, training: corpus, validation: corpus, options: options,
                                output: scratch.file("straight.steno"), checkpoint: scratch.file("straight.checkpoint"))
         // Keep the checkpoint written after update 4 (epoch 2, batch 2: mid-epoch).
         var saved = false
@@ -87,7 +87,7 @@ struct TrainingTests {
         let scratch = Scratch()
         var (model, corpus, options) = try smallSetup(scratch.path)
         options.epochs = 1
-        let trainer = Trainer(model: model, training: corpus, validation: corpus, options: options,
+        let trainer = try Trainer(model: model, training: corpus, validation: corpus, options: options,
                               output: scratch.file("m.steno"), checkpoint: scratch.file("m.checkpoint"))
         _ = try trainer.run()
         try TrainingCheckpoint.weightsOnly(scratch.file("m.checkpoint")).write(to: scratch.file("w.checkpoint"))
@@ -111,7 +111,7 @@ struct TrainingTests {
         // SpecAugment could mask the NaN away.
         options.specAugment = .off
         let before = model.network.parameters.map(\.values)
-        let trainer = Trainer(model: model, training: corpus, validation: corpus, options: options,
+        let trainer = try Trainer(model: model, training: corpus, validation: corpus, options: options,
                               output: scratch.file("m.steno"), checkpoint: scratch.file("m.checkpoint"))
         var warnings: [String] = []
         trainer.log = { warnings.append($0) }
@@ -126,7 +126,7 @@ struct TrainingTests {
     func unwritableOutput() throws {
         let scratch = Scratch()
         let (model, corpus, options) = try smallSetup(scratch.path)
-        let trainer = Trainer(model: model, training: corpus, validation: corpus, options: options,
+        let trainer = try Trainer(model: model, training: corpus, validation: corpus, options: options,
                               output: scratch.file("missing/m.steno"), checkpoint: scratch.file("m.checkpoint"))
         var progressed = false
         trainer.progress = { _ in progressed = true }
@@ -140,7 +140,7 @@ struct TrainingTests {
         var (model, corpus, options) = try smallSetup(scratch.path)
         options.epochs = 8
         options.specAugment = .off
-        let trainer = Trainer(model: model, training: corpus, validation: corpus, options: options,
+        let trainer = try Trainer(model: model, training: corpus, validation: corpus, options: options,
                               output: scratch.file("m.steno"), checkpoint: scratch.file("m.checkpoint"))
         let state = try trainer.run()
         #expect(state.history.last!.trainLoss < state.history.first!.trainLoss)

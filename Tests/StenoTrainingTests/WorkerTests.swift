@@ -26,7 +26,7 @@ struct WorkerTests {
         options.channel = ChannelAugmentation()
         // Three epochs of one batch of six: three updates.
         options.epochs = 3
-        let trainer = Trainer(model: model, training: corpus, validation: corpus, options: options,
+        let trainer = try Trainer(model: model, training: corpus, validation: corpus, options: options,
                               output: folder + "/w\(workers).steno", checkpoint: folder + "/w\(workers).checkpoint")
         let state = try trainer.run()
         #expect(state.step == 3)
