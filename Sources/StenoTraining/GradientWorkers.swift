@@ -53,7 +53,7 @@ public final class GradientWorkers {
     }
 
     /// The parameters gradients are summed into: the network's, then the phone head's.
-    public var parameters: [Parameter<Float>] { network.parameters + (phoneHead?.parameters ?? []) }
+    public var parameters: [Parameter<Float>] { Trainer.trained(network, phoneHead) }
 
     /// Workers.
     public var count: Int { replicas.count }
@@ -64,7 +64,7 @@ public final class GradientWorkers {
     /// workers in order, in ``parameters``. `dropoutSeed(worker)` seeds each worker's dropout masks.
     public func accumulate(scale: Double, dropoutSeed: (Int) -> UInt64, share: (Int) -> [TrainingExample]) -> [ShareOutcome] {
         let parameters = self.parameters
-        let copies = replicas.indices.map { replicas[$0].parameters + (phoneHeads.isEmpty ? [] : phoneHeads[$0].parameters) }
+        let copies = replicas.indices.map { Trainer.trained(replicas[$0], phoneHeads.isEmpty ? nil : phoneHeads[$0]) }
         for replica in copies.dropFirst() {
             for (source, target) in zip(parameters, replica) { target.values = source.values }
         }

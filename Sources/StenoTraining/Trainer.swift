@@ -104,7 +104,7 @@ public final class Trainer {
         self.group = group
         state = TrainingState(options: options)
         (phoneHead, phoneDictionary, phoneLabels) = try Self.phoneTarget(options, network: model.network, training: training)
-        optimizer = Adam(parameters: model.network.parameters + (phoneHead?.parameters ?? []), options: .init(weightDecay: options.weightDecay))
+        optimizer = Adam(parameters: Self.trained(model.network, phoneHead), options: .init(weightDecay: options.weightDecay))
     }
 
     /// Continues the run saved in `checkpoint` (a file written by a trainer). `workers`, when
@@ -139,7 +139,7 @@ public final class Trainer {
                 parameter.values = saved.values
             }
         }
-        let parameters = model.network.parameters + (phoneHead?.parameters ?? [])
+        let parameters = Self.trained(model.network, phoneHead)
         optimizer = Adam(parameters: parameters, options: .init(weightDecay: saved.options.weightDecay))
         // A weights-only checkpoint (``TrainingCheckpoint/weightsOnly(_:)``) has no moments:
         // Adam starts its moments afresh, with fresh bias correction; the schedule keeps its step.
@@ -175,8 +175,13 @@ public final class Trainer {
         return (head, dictionary, training.utterances.map { dictionary.phoneLabels(of: $0.text) })
     }
 
-    /// Every trained parameter: the network's, then the phone head's.
-    private var parameters: [Parameter<Float>] { model.network.parameters + (phoneHead?.parameters ?? []) }
+    /// Every trained parameter: the network's, then the phone head's (the order of the optimizer,
+    /// the checkpoints and the gradient sums).
+    static func trained(_ network: AcousticNetwork<Float>, _ phoneHead: PhoneHead?) -> [Parameter<Float>] {
+        network.parameters + (phoneHead?.parameters ?? [])
+    }
+
+    private var parameters: [Parameter<Float>] { Self.trained(model.network, phoneHead) }
 
     private var options: TrainingOptions { state.options }
     private var isLeader: Bool { group.rank == 0 }
