@@ -174,8 +174,16 @@ public final class AcousticNetwork<Scalar: NetworkScalar> {
             x = layer.forward(x, mask: mask, steps: stacked.steps, batch: stacked.batch)
             if training && configuration.dropout > 0 {
                 let keep = 1 - configuration.dropout, scale = Scalar(1 / keep)
-                let dropout = (0..<x.count).map { _ in dropoutRandom.uniform() < keep ? scale : 0 }
-                for index in x.indices { x[index] *= dropout[index] }
+                let dropout = x.withUnsafeMutableBufferPointer { values in
+                    [Scalar](unsafeUninitializedCapacity: values.count) { mask, count in
+                        for index in 0..<values.count {
+                            let factor = dropoutRandom.uniform() < keep ? scale : 0
+                            mask.initializeElement(at: index, to: factor)
+                            values[index] *= factor
+                        }
+                        count = values.count
+                    }
+                }
                 dropoutMasks.append(dropout)
             }
             if index + 1 == tap { tapped = x }
@@ -211,7 +219,8 @@ public final class AcousticNetwork<Scalar: NetworkScalar> {
                 let dropout = dropoutMasks[index]
                 for k in gradient.indices { gradient[k] *= dropout[k] }
             }
-            gradient = layer.backward(gradient)
+            // The first layer's input is the features: no gradient to compute there.
+            gradient = layer.backward(gradient, inputGradient: index > 0)
         }
     }
 

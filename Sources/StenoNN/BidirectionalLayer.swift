@@ -33,48 +33,71 @@ public final class BidirectionalLayer<Scalar: NetworkScalar> {
     public var outputSize: Int { 2 * forwardDirection.hiddenSize }
 
     /// Training: runs both directions over `input` `[steps·batch, I]` under `mask` `[steps·batch]`,
-    /// keeping what ``backward(_:)`` needs; returns `[steps·batch, 2H]`.
+    /// keeping what ``backward(_:inputGradient:)`` needs; returns `[steps·batch, 2H]`.
     public func forward(_ input: [Scalar], mask: [Scalar], steps: Int, batch: Int) -> [Scalar] {
         self.steps = steps
         self.batch = batch
-        return run(input, mask: mask, steps: steps, batch: batch) { $0.forward($1, mask: $2, steps: $3, batch: $4) }
+        return run(input, mask: mask, steps: steps, batch: batch) { $0.forward($1, mask: $2, steps: $3, batch: $4, into: $5, stride: $6) }
     }
 
     /// Inference: the same computation, reading the weights only (so threads may share the layer).
     public func infer(_ input: [Scalar], mask: [Scalar], steps: Int, batch: Int) -> [Scalar] {
-        run(input, mask: mask, steps: steps, batch: batch) { $0.infer($1, mask: $2, steps: $3, batch: $4).output }
+        run(input, mask: mask, steps: steps, batch: batch) { $0.infer($1, mask: $2, steps: $3, batch: $4, into: $5, stride: $6) }
     }
 
-    private func run(_ input: [Scalar], mask: [Scalar], steps: Int, batch: Int,
-                     direction: (RecurrentLayer<Scalar>, [Scalar], [Scalar], Int, Int) -> [Scalar]) -> [Scalar] {
-        let forwardOutput = direction(forwardDirection, input, mask, steps, batch)
-        let backwardOutput: [Scalar]
-        if let chunk {
-            let layout = ChunkLayout(steps: steps, batch: batch, chunk: chunk, lookahead: lookahead)
-            let chunked = direction(backwardDirection, layout.gather(input, width: forwardDirection.inputSize),
-                                    layout.gather(mask, width: 1), layout.window, layout.sequences)
-            backwardOutput = layout.keepChunks(chunked, width: backwardDirection.hiddenSize)
-        } else {
-            backwardOutput = direction(backwardDirection, input, mask, steps, batch)
+    /// Runs one direction over (input, mask, steps, batch), writing output row r at `out + r·stride`.
+    private typealias Direction = (RecurrentLayer<Scalar>, [Scalar], [Scalar], Int, Int, UnsafeMutablePointer<Scalar>, Int) -> Void
+
+    private func run(_ input: [Scalar], mask: [Scalar], steps: Int, batch: Int, direction: Direction) -> [Scalar] {
+        let H = forwardDirection.hiddenSize
+        // Each direction writes its H columns of every row in place.
+        return filledArray(count: steps * batch * 2 * H) { out in
+            direction(forwardDirection, input, mask, steps, batch, out, 2 * H)
+            if let chunk {
+                let layout = ChunkLayout(steps: steps, batch: batch, chunk: chunk, lookahead: lookahead)
+                let chunked = filledArray(count: layout.window * layout.sequences * H) {
+                    direction(backwardDirection, layout.gather(input, width: forwardDirection.inputSize), layout.gather(mask, width: 1),
+                              layout.window, layout.sequences, $0, H)
+                }
+                layout.keepChunks(chunked, width: H, into: out + H, stride: 2 * H)
+            } else {
+                direction(backwardDirection, input, mask, steps, batch, out + H, 2 * H)
+            }
         }
-        return interleaveColumns(forwardOutput, backwardOutput, rows: steps * batch, width: forwardDirection.hiddenSize)
     }
 
-    /// Back-propagates `outputGradient` `[T·B, 2H]`; returns ∂loss/∂input `[T·B, I]`.
-    public func backward(_ outputGradient: [Scalar]) -> [Scalar] {
-        let H = forwardDirection.hiddenSize, rows = steps * batch
-        let (forwardGradient, backwardGradient) = splitColumns(outputGradient, rows: rows, width: H)
-        var inputGradient = forwardDirection.backward(forwardGradient)
-        let backwardInputGradient: [Scalar]
-        if let chunk {
-            let layout = ChunkLayout(steps: steps, batch: batch, chunk: chunk, lookahead: lookahead)
-            let chunkedGradient = backwardDirection.backward(layout.spreadChunks(backwardGradient, width: H))
-            backwardInputGradient = layout.scatterAdd(chunkedGradient, width: backwardDirection.inputSize)
-        } else {
-            backwardInputGradient = backwardDirection.backward(backwardGradient)
+    /// Back-propagates `outputGradient` `[T·B, 2H]`; returns ∂loss/∂input `[T·B, I]`, or an empty
+    /// array without computing it when `inputGradient` is false (a network's first layer).
+    public func backward(_ outputGradient: [Scalar], inputGradient: Bool = true) -> [Scalar] {
+        let H = forwardDirection.hiddenSize, I = forwardDirection.inputSize, rows = steps * batch
+        precondition(outputGradient.count == rows * 2 * H, "BidirectionalLayer.backward: gradient has the wrong size")
+        guard rows > 0 else { return [] }
+        let pass = { (dx: UnsafeMutablePointer<Scalar>?) in
+            outputGradient.withUnsafeBufferPointer { gradient in
+                let dy = gradient.baseAddress!
+                self.forwardDirection.backward(dy, stride: 2 * H, inputGradient: dx, accumulate: false)
+                guard let chunk = self.chunk else {
+                    self.backwardDirection.backward(dy + H, stride: 2 * H, inputGradient: dx, accumulate: true)
+                    return
+                }
+                let layout = ChunkLayout(steps: self.steps, batch: self.batch, chunk: chunk, lookahead: self.lookahead)
+                layout.spreadChunks(dy + H, stride: 2 * H, width: H).withUnsafeBufferPointer { chunkGradient in
+                    guard let dx else {
+                        self.backwardDirection.backward(chunkGradient.baseAddress!, stride: H, inputGradient: nil, accumulate: false)
+                        return
+                    }
+                    let chunkedInputGradient = filledArray(count: layout.window * layout.sequences * I) {
+                        self.backwardDirection.backward(chunkGradient.baseAddress!, stride: H, inputGradient: $0, accumulate: false)
+                    }
+                    layout.scatterAdd(chunkedInputGradient, width: I, into: dx)
+                }
+            }
         }
-        for index in inputGradient.indices { inputGradient[index] += backwardInputGradient[index] }
-        return inputGradient
+        guard inputGradient else {
+            pass(nil)
+            return []
+        }
+        return filledArray(count: rows * I) { pass($0) }
     }
 }
 
@@ -101,12 +124,18 @@ struct ChunkLayout {
         }
     }
 
-    /// Copies `width` values per row from `source` rows to `target` rows (adding when `accumulate`).
-    private func copyRows<S: NetworkScalar>(_ values: [S], into out: inout [S], width: Int, span: Int, toChunked: Bool, accumulate: Bool = false) {
+    /// Copies `width` values per row from `source` (row r at `source + r·sourceStride`) to `target`
+    /// (row r at `target + r·targetStride`), the original layout to the chunked one or back (adding
+    /// when `accumulate`), for the first `span` frames of every window.
+    private func copyRows<S: NetworkScalar>(from source: UnsafePointer<S>, stride sourceStride: Int, to target: UnsafeMutablePointer<S>,
+                                            stride targetStride: Int, width: Int, span: Int, toChunked: Bool, accumulate: Bool = false) {
         forEachRow(span: span) { original, chunked in
-            let (from, to) = toChunked ? (original * width, chunked * width) : (chunked * width, original * width)
-            for k in 0..<width {
-                if accumulate { out[to + k] += values[from + k] } else { out[to + k] = values[from + k] }
+            let (from, to) = toChunked ? (original, chunked) : (chunked, original)
+            let row = source + from * sourceStride, out = target + to * targetStride
+            if accumulate {
+                for k in 0..<width { out[k] += row[k] }
+            } else {
+                out.update(from: row, count: width)
             }
         }
     }
@@ -114,52 +143,48 @@ struct ChunkLayout {
     /// `[window·sequences, width]` from `[steps·batch, width]`; frames past the end are zero.
     func gather<S: NetworkScalar>(_ values: [S], width: Int) -> [S] {
         var out = [S](repeating: 0, count: window * sequences * width)
-        copyRows(values, into: &out, width: width, span: window, toChunked: true)
+        values.withUnsafeBufferPointer { source in
+        out.withUnsafeMutableBufferPointer { target in
+            guard let source = source.baseAddress, let target = target.baseAddress else { return }
+            copyRows(from: source, stride: width, to: target, stride: width, width: width, span: window, toChunked: true)
+        }}
         return out
     }
 
-    /// `[steps·batch, width]` from the chunked layout, keeping each chunk's first C frames.
-    func keepChunks<S: NetworkScalar>(_ values: [S], width: Int) -> [S] {
-        var out = [S](repeating: 0, count: steps * batch * width)
-        copyRows(values, into: &out, width: width, span: chunk, toChunked: false)
-        return out
+    /// Writes each chunk's first C frames of `values` `[window·sequences, width]` to the original
+    /// layout, row r at `out + r·stride`: every frame of `[steps·batch]` once.
+    func keepChunks<S: NetworkScalar>(_ values: [S], width: Int, into out: UnsafeMutablePointer<S>, stride: Int) {
+        values.withUnsafeBufferPointer { source in
+            guard let source = source.baseAddress else { return }
+            copyRows(from: source, stride: width, to: out, stride: stride, width: width, span: chunk, toChunked: false)
+        }
     }
 
-    /// The transpose of ``keepChunks``: gradients at kept frames, zero at lookahead frames.
-    func spreadChunks<S: NetworkScalar>(_ values: [S], width: Int) -> [S] {
+    /// The transpose of ``keepChunks(_:width:into:stride:)``: `[window·sequences, width]` with the
+    /// gradients of kept frames (row r of the original layout at `values + r·stride`), zero at lookahead frames.
+    func spreadChunks<S: NetworkScalar>(_ values: UnsafePointer<S>, stride: Int, width: Int) -> [S] {
         var out = [S](repeating: 0, count: window * sequences * width)
-        copyRows(values, into: &out, width: width, span: chunk, toChunked: true)
+        out.withUnsafeMutableBufferPointer { target in
+            guard let target = target.baseAddress else { return }
+            copyRows(from: values, stride: stride, to: target, stride: width, width: width, span: chunk, toChunked: true)
+        }
         return out
     }
 
-    /// The transpose of ``gather``: sums every copy of a frame back into `[steps·batch, width]`.
-    func scatterAdd<S: NetworkScalar>(_ values: [S], width: Int) -> [S] {
-        var out = [S](repeating: 0, count: steps * batch * width)
-        copyRows(values, into: &out, width: width, span: window, toChunked: false, accumulate: true)
-        return out
+    /// The transpose of ``gather(_:width:)``: adds every copy of a frame into `out` `[steps·batch, width]`.
+    func scatterAdd<S: NetworkScalar>(_ values: [S], width: Int, into out: UnsafeMutablePointer<S>) {
+        values.withUnsafeBufferPointer { source in
+            guard let source = source.baseAddress else { return }
+            copyRows(from: source, stride: width, to: out, stride: width, width: width, span: window, toChunked: false, accumulate: true)
+        }
     }
 }
 
-/// `[rows, 2·width]` with `left`'s columns first, from two `[rows, width]`.
-func interleaveColumns<S: NetworkScalar>(_ left: [S], _ right: [S], rows: Int, width: Int) -> [S] {
-    var out = [S](repeating: 0, count: rows * 2 * width)
-    for r in 0..<rows {
-        for k in 0..<width {
-            out[r * 2 * width + k] = left[r * width + k]
-            out[r * 2 * width + width + k] = right[r * width + k]
-        }
+/// An array of `count` scalars that `body` fills in full through the pointer it is given.
+func filledArray<S>(count: Int, _ body: (UnsafeMutablePointer<S>) -> Void) -> [S] {
+    // Capacity ≥ 1, so the pointer exists even for an empty array.
+    [S](unsafeUninitializedCapacity: max(count, 1)) { buffer, initialized in
+        body(buffer.baseAddress!)
+        initialized = count
     }
-    return out
-}
-
-/// The inverse of ``interleaveColumns``.
-func splitColumns<S: NetworkScalar>(_ values: [S], rows: Int, width: Int) -> ([S], [S]) {
-    var left = [S](repeating: 0, count: rows * width), right = left
-    for r in 0..<rows {
-        for k in 0..<width {
-            left[r * width + k] = values[r * 2 * width + k]
-            right[r * width + k] = values[r * 2 * width + width + k]
-        }
-    }
-    return (left, right)
 }

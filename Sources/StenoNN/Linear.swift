@@ -3,7 +3,7 @@
 public final class Linear<Scalar: NetworkScalar> {
     public let inputSize: Int, outputSize: Int
     public let weight: Parameter<Scalar>, bias: Parameter<Scalar>
-    private let input = Workspace<Scalar>()   // [N, I] from the last forward pass
+    private var input: [Scalar] = []          // [N, I] from the last forward pass, kept by reference
     private var rows = 0
 
     /// A layer with weights uniform in ±1/√I (PyTorch's initialisation).
@@ -21,7 +21,7 @@ public final class Linear<Scalar: NetworkScalar> {
     /// Training: `[rows, O]` from `x` `[rows, I]`, keeping `x` for ``backward(_:)``.
     public func forward(_ x: [Scalar], rows: Int) -> [Scalar] {
         self.rows = rows
-        input.load(x)
+        input = x
         return infer(x, rows: rows)
     }
 
@@ -43,7 +43,9 @@ public final class Linear<Scalar: NetworkScalar> {
         precondition(dy.count == rows * outputSize, "Linear.backward: gradient has the wrong size")
         var dx = [Scalar](repeating: 0, count: rows * inputSize)
         dy.withUnsafeBufferPointer { d in
-            weight.gradient.withUnsafeMutableBufferPointer { transposedProduct(d.baseAddress!, input.pointer, into: $0.baseAddress!, m: outputSize, n: inputSize, k: rows) }
+            input.withUnsafeBufferPointer { x in
+                weight.gradient.withUnsafeMutableBufferPointer { transposedProduct(d.baseAddress!, x.baseAddress!, into: $0.baseAddress!, m: outputSize, n: inputSize, k: rows) }
+            }
             bias.gradient.withUnsafeMutableBufferPointer { accumulateColumnSums(d.baseAddress!, rows: rows, columns: outputSize, into: $0.baseAddress!) }
             weight.values.withUnsafeBufferPointer { w in
                 dx.withUnsafeMutableBufferPointer { product(d.baseAddress!, w.baseAddress!, transposeB: false, into: $0.baseAddress!, m: rows, n: inputSize, k: outputSize) }

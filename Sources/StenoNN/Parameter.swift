@@ -36,6 +36,7 @@ public final class Parameter<Scalar: NetworkScalar> {
 
     /// Sets the gradient to zero.
     public func zeroGradient() {
-        gradient.withUnsafeMutableBufferPointer { $0.update(repeating: 0) }
+        // Zero bytes are 0.0 in IEEE 754; a byte fill avoids an unspecialized per-element copy.
+        gradient.withUnsafeMutableBytes { _ = $0.initializeMemory(as: UInt8.self, repeating: 0) }
     }
 }

@@ -54,8 +54,8 @@ public final class RecurrentLayer<Scalar: NetworkScalar> {
     /// What a forward pass keeps for the backward pass.
     final class Activations {
         var steps = 0, batch = 0
-        let input = Workspace<Scalar>()           // [T·B, I]
-        let mask = Workspace<Scalar>()            // [T·B]
+        var input: [Scalar] = []                  // [T·B, I], kept by reference (no copy)
+        var mask: [Scalar] = []                   // [T·B]
         let gates = Workspace<Scalar>()           // [T·B, G] activated: LSTM i,f,g,o; GRU r,z,n; RNN h
         let previousHidden = Workspace<Scalar>()  // [T·B, H] the state each step started from
         let cellStates = Workspace<Scalar>()      // [T·B, H] LSTM: c before masking; GRU: the n block of the hidden projection
@@ -108,7 +108,14 @@ public final class RecurrentLayer<Scalar: NetworkScalar> {
     /// Training: runs the recurrence over `input` `[steps·batch, I]` under `mask` `[steps·batch]`,
     /// keeping what ``backward(_:)`` needs; returns `[steps·batch, H]`.
     public func forward(_ inputValues: [Scalar], mask maskValues: [Scalar], steps: Int, batch: Int) -> [Scalar] {
-        run(inputValues, mask: maskValues, steps: steps, batch: batch, initial: nil, keeping: saved).output
+        filledArray(count: steps * batch * hiddenSize) { forward(inputValues, mask: maskValues, steps: steps, batch: batch, into: $0, stride: hiddenSize) }
+    }
+
+    /// Training, writing the output's row r to `output + r·stride` (H values), so that a
+    /// bidirectional layer's two directions fill one `[T·B, 2H]` array side by side.
+    func forward(_ inputValues: [Scalar], mask maskValues: [Scalar], steps: Int, batch: Int,
+                 into output: UnsafeMutablePointer<Scalar>, stride: Int) {
+        _ = run(inputValues, mask: maskValues, steps: steps, batch: batch, initial: nil, keeping: saved, into: output, stride: stride)
     }
 
     /// Inference: the same computation, reading the weights only (so threads may share the layer).
@@ -117,41 +124,55 @@ public final class RecurrentLayer<Scalar: NetworkScalar> {
     ///   (hidden and cell `[B, H]`), for carrying on over the next frames of a stream.
     public func infer(_ inputValues: [Scalar], mask maskValues: [Scalar], steps: Int, batch: Int,
                       initial: RecurrentState<Scalar>? = nil) -> (output: [Scalar], final: RecurrentState<Scalar>) {
-        run(inputValues, mask: maskValues, steps: steps, batch: batch, initial: initial, keeping: Activations())
+        var final = RecurrentState<Scalar>(hidden: [], cell: [])
+        let output = filledArray(count: steps * batch * hiddenSize) {
+            final = run(inputValues, mask: maskValues, steps: steps, batch: batch, initial: initial, keeping: Activations(), into: $0, stride: hiddenSize)
+        }
+        return (output, final)
     }
 
-    private func run(_ inputValues: [Scalar], mask maskValues: [Scalar], steps: Int, batch: Int,
-                     initial: RecurrentState<Scalar>?, keeping activations: Activations) -> (output: [Scalar], final: RecurrentState<Scalar>) {
+    /// Inference from a zero state, writing output row r at `output + r·stride`.
+    func infer(_ inputValues: [Scalar], mask maskValues: [Scalar], steps: Int, batch: Int, into output: UnsafeMutablePointer<Scalar>, stride: Int) {
+        _ = run(inputValues, mask: maskValues, steps: steps, batch: batch, initial: nil, keeping: Activations(), into: output, stride: stride)
+    }
+
+    /// The recurrence, writing output row r (H values) at `out + r·stride`; returns the final state.
+    private func run(_ inputValues: [Scalar], mask maskValues: [Scalar], steps: Int, batch: Int, initial: RecurrentState<Scalar>?,
+                     keeping activations: Activations, into out: UnsafeMutablePointer<Scalar>, stride: Int) -> RecurrentState<Scalar> {
         let H = hiddenSize, G = cell.gateCount * H, rows = steps * batch
         precondition(inputValues.count == rows * inputSize && maskValues.count == rows, "RecurrentLayer: input or mask has the wrong size")
-        let input = activations.input, mask = activations.mask, gates = activations.gates
+        let gates = activations.gates
         let previousHidden = activations.previousHidden, cellStates = activations.cellStates, previousCell = activations.previousCell
         activations.steps = steps
         activations.batch = batch
-        input.load(inputValues)
-        mask.load(maskValues)
-        gates.reset(count: rows * G)
-        previousHidden.reset(count: rows * H)
-        cellStates.reset(count: cell == .rnn ? 0 : rows * H)
-        previousCell.reset(count: cell == .lstm ? rows * H : 0)
-        var output = [Scalar](repeating: 0, count: rows * H)
+        activations.input = inputValues
+        activations.mask = maskValues
+        // Every step writes all of its rows of these: no need to clear them first.
+        gates.resize(count: rows * G)
+        previousHidden.resize(count: rows * H)
+        cellStates.resize(count: cell == .rnn ? 0 : rows * H)
+        previousCell.resize(count: cell == .lstm ? rows * H : 0)
         var hidden = initial?.hidden ?? [Scalar](repeating: 0, count: batch * H)      // h' [B, H]
         var cellState = initial?.cell ?? [Scalar](repeating: 0, count: batch * H)     // c' [B, H]
         precondition(hidden.count == batch * H && cellState.count == batch * H, "RecurrentLayer: initial state has the wrong size")
+        guard rows > 0 else { return RecurrentState(hidden: hidden, cell: cellState) }
         var recurrent = [Scalar](repeating: 0, count: batch * G)   // wHidden·h' + bHidden [B, G]
         let projected = activations.scratch.projected             // wInput·x + bInput [T·B, G]
-        projected.reset(count: rows * G)
+        projected.resize(count: rows * G)
 
         bInput.values.withUnsafeBufferPointer { broadcastRows($0.baseAddress!, into: projected.pointer, rows: rows, columns: G) }
-        wInput.values.withUnsafeBufferPointer { product(input.pointer, $0.baseAddress!, transposeB: true, into: projected.pointer, m: rows, n: G, k: inputSize, accumulate: true) }
+        inputValues.withUnsafeBufferPointer { x in
+        wInput.values.withUnsafeBufferPointer { product(x.baseAddress!, $0.baseAddress!, transposeB: true, into: projected.pointer, m: rows, n: G, k: inputSize, accumulate: true) }
+        }
 
         let packed = activations.packedHidden
+        maskValues.withUnsafeBufferPointer { maskBuffer in
         wHidden.values.withUnsafeBufferPointer { wh in
         bHidden.values.withUnsafeBufferPointer { bh in
         hidden.withUnsafeMutableBufferPointer { h in
         cellState.withUnsafeMutableBufferPointer { cs in
         recurrent.withUnsafeMutableBufferPointer { rp in
-        output.withUnsafeMutableBufferPointer { out in
+            let mask = maskBuffer.baseAddress!
             let strips = stripProducts(batch: batch)
             if strips { packed.pack(readOnly(wh.baseAddress!), rows: G, columns: H, transposed: false) }
             for step in 0..<steps {
@@ -168,13 +189,13 @@ public final class RecurrentLayer<Scalar: NetworkScalar> {
                 for b in 0..<batch where cellKernels {
                     let row = first + b
                     LSTMTrainingKernels.forward(
-                        float(projected.pointer + row * G), float(rp.baseAddress! + b * G), mask: Float(mask.pointer[row]),
+                        float(projected.pointer + row * G), float(rp.baseAddress! + b * G), mask: Float(mask[row]),
                         hidden: float(h.baseAddress! + b * H), cell: float(cs.baseAddress! + b * H),
                         gates: float(gates.pointer + row * G), cellBeforeMask: float(cellStates.pointer + row * H),
                         size: H, vectorized: vectorizedKernels)
                 }
                 for b in 0..<batch where !cellKernels {
-                    let row = first + b, m = mask.pointer[row]
+                    let row = first + b, m = mask[row]
                     let x = projected.pointer + row * G, r = rp.baseAddress! + b * G, a = gates.pointer + row * G
                     let hb = h.baseAddress! + b * H, cb = cs.baseAddress! + b * H
                     switch cell {
@@ -206,54 +227,72 @@ public final class RecurrentLayer<Scalar: NetworkScalar> {
                         }
                     }
                 }
-                (out.baseAddress! + first * H).update(from: h.baseAddress!, count: batch * H)
+                if stride == H {
+                    (out + first * H).update(from: h.baseAddress!, count: batch * H)
+                } else {
+                    for b in 0..<batch { (out + (first + b) * stride).update(from: h.baseAddress! + b * H, count: H) }
+                }
             }
         }}}}}}
-        return (output, RecurrentState(hidden: hidden, cell: cellState))
+        return RecurrentState(hidden: hidden, cell: cellState)
     }
 
     /// Back-propagates `outputGradient` `[T·B, H]` through the last forward pass: adds to the
     /// parameters' gradients and returns ∂loss/∂input `[T·B, I]`.
     public func backward(_ outputGradient: [Scalar]) -> [Scalar] {
+        let rows = saved.steps * saved.batch
+        precondition(outputGradient.count == rows * hiddenSize, "RecurrentLayer.backward: gradient has the wrong size")
+        guard rows > 0 else { return [] }
+        return filledArray(count: rows * inputSize) { inputGradient in
+            outputGradient.withUnsafeBufferPointer { backward($0.baseAddress!, stride: hiddenSize, inputGradient: inputGradient, accumulate: false) }
+        }
+    }
+
+    /// Back-propagates ∂loss/∂output, row r (H values) at `outputGradient + r·stride`, through the last
+    /// forward pass: adds to the parameters' gradients and writes ∂loss/∂input `[T·B, I]` to
+    /// `inputGradient` (added to what is there when `accumulate`), or skips that product when it is `nil`
+    /// (a network's first layer, whose input is the features).
+    func backward(_ outputGradient: UnsafePointer<Scalar>, stride: Int, inputGradient: UnsafeMutablePointer<Scalar>?, accumulate: Bool) {
         let steps = saved.steps, batch = saved.batch
-        let input = saved.input, mask = saved.mask, gates = saved.gates
+        let gates = saved.gates
         let previousHidden = saved.previousHidden, cellStates = saved.cellStates, previousCell = saved.previousCell
         let H = hiddenSize, G = cell.gateCount * H, rows = steps * batch
-        precondition(outputGradient.count == rows * H, "RecurrentLayer.backward: gradient has the wrong size")
-        var inputGradient = [Scalar](repeating: 0, count: rows * inputSize)
+        guard rows > 0 else { return }
         let gateGradient = saved.scratch.gateGradient          // ∂/∂(input projection) [T·B, G]
-        gateGradient.reset(count: rows * G)
+        gateGradient.resize(count: rows * G)                   // every step writes all of its rows
         // ∂/∂(hidden projection) [T·B, G]: the same as gateGradient except for GRU's n block.
         let hiddenGateGradient = saved.scratch.hiddenGateGradient
-        hiddenGateGradient.reset(count: cell == .gru ? rows * G : 0)
+        hiddenGateGradient.resize(count: cell == .gru ? rows * G : 0)
         let hiddenSource = cell == .gru ? hiddenGateGradient : gateGradient
         var hiddenNext = [Scalar](repeating: 0, count: batch * H)   // ∂/∂h' for the step that ran before [B, H]
         var cellNext = [Scalar](repeating: 0, count: batch * H)     // ∂/∂c' [B, H]
 
         let packed = saved.packedHidden
-        outputGradient.withUnsafeBufferPointer { dOut in
+        let dOut = outputGradient
+        saved.mask.withUnsafeBufferPointer { maskBuffer in
         wHidden.values.withUnsafeBufferPointer { wh in
         hiddenNext.withUnsafeMutableBufferPointer { dhNext in
         cellNext.withUnsafeMutableBufferPointer { dcNext in
+            let mask = maskBuffer.baseAddress!
             // wHiddenᵀ [H, G], for ∂/∂h' = ∂(hidden projection) · wHidden.
             let strips = stripProducts(batch: batch)
             if strips { packed.pack(readOnly(wh.baseAddress!), rows: H, columns: G, transposed: true) }
-            for step in stride(from: steps - 1, through: 0, by: -1) {
+            for step in Swift.stride(from: steps - 1, through: 0, by: -1) {
                 let t = reversed ? steps - 1 - step : step
                 let first = t * batch
                 for b in 0..<batch where cellKernels {
                     let row = first + b
                     LSTMTrainingKernels.backward(
                         gates: float(gates.pointer + row * G), cell: float(cellStates.pointer + row * H),
-                        previousCell: float(previousCell.pointer + row * H), outputGradient: readOnly(dOut.baseAddress! + row * H),
+                        previousCell: float(previousCell.pointer + row * H), outputGradient: readOnly(dOut + row * stride),
                         hiddenGradient: float(dhNext.baseAddress! + b * H), cellGradient: float(dcNext.baseAddress! + b * H),
-                        mask: Float(mask.pointer[row]), gateGradient: float(gateGradient.pointer + row * G),
+                        mask: Float(mask[row]), gateGradient: float(gateGradient.pointer + row * G),
                         size: H, vectorized: vectorizedKernels)
                 }
                 for b in 0..<batch where !cellKernels {
-                    let row = first + b, m = mask.pointer[row]
+                    let row = first + b, m = mask[row]
                     let a = gates.pointer + row * G, d = gateGradient.pointer + row * G
-                    let dy = dOut.baseAddress! + row * H, dhn = dhNext.baseAddress! + b * H, dcn = dcNext.baseAddress! + b * H
+                    let dy = dOut + row * stride, dhn = dhNext.baseAddress! + b * H, dcn = dcNext.baseAddress! + b * H
                     switch cell {
                     case .lstm:
                         let cells = cellStates.pointer + row * H, cPrevious = previousCell.pointer + row * H
@@ -303,16 +342,18 @@ public final class RecurrentLayer<Scalar: NetworkScalar> {
         }}}}
 
         // Whole-sequence parameter gradients, one product each.
-        wInput.gradient.withUnsafeMutableBufferPointer { transposedProduct(gateGradient.pointer, input.pointer, into: $0.baseAddress!, m: G, n: inputSize, k: rows) }
+        saved.input.withUnsafeBufferPointer { input in
+            wInput.gradient.withUnsafeMutableBufferPointer { transposedProduct(gateGradient.pointer, input.baseAddress!, into: $0.baseAddress!, m: G, n: inputSize, k: rows) }
+        }
         wHidden.gradient.withUnsafeMutableBufferPointer { transposedProduct(hiddenSource.pointer, previousHidden.pointer, into: $0.baseAddress!, m: G, n: H, k: rows) }
         bInput.gradient.withUnsafeMutableBufferPointer { accumulateColumnSums(gateGradient.pointer, rows: rows, columns: G, into: $0.baseAddress!) }
         bHidden.gradient.withUnsafeMutableBufferPointer { accumulateColumnSums(hiddenSource.pointer, rows: rows, columns: G, into: $0.baseAddress!) }
         // ∂/∂input = ∂(input projection) · wInput [T·B, G]·[G, I].
-        wInput.values.withUnsafeBufferPointer { w in
-        inputGradient.withUnsafeMutableBufferPointer { dx in
-            product(gateGradient.pointer, w.baseAddress!, transposeB: false, into: dx.baseAddress!, m: rows, n: inputSize, k: G)
-        }}
-        return inputGradient
+        if let inputGradient {
+            wInput.values.withUnsafeBufferPointer { w in
+                product(gateGradient.pointer, w.baseAddress!, transposeB: false, into: inputGradient, m: rows, n: inputSize, k: G, accumulate: accumulate)
+            }
+        }
     }
 
     /// The same memory seen as Float (only where `cellKernels` or `stripProducts` holds: Scalar is Float).

@@ -15,13 +15,20 @@ final class Workspace<Scalar: NetworkScalar> {
 
     /// Makes room for `count` scalars, all set to zero.
     func reset(count: Int) {
+        resize(count: count)
+        pointer.update(repeating: 0, count: count)
+    }
+
+    /// Makes room for `count` scalars whose values are left as they are (stale or zero): for
+    /// scratch the caller writes in full before reading.
+    func resize(count: Int) {
         if count > capacity {
             pointer.deallocate()
             capacity = count
             pointer = .allocate(capacity: count)
+            pointer.initialize(repeating: 0, count: count)
         }
         self.count = count
-        pointer.update(repeating: 0, count: count)
     }
 
     /// A copy of the contents.
@@ -42,6 +49,8 @@ func product<S: NetworkScalar>(_ a: UnsafePointer<S>, _ b: UnsafePointer<S>, tra
     if m == 1 {
         // One row (a streaming or single-utterance step): gemv is faster than a 1-row gemm.
         // c [n] = op(b) · a, with op(b) = b [n, k] when transposed, else bᵀ of b [k, n].
+        // c may be uninitialized: clear it rather than trust gemv's β = 0 to ignore NaN there.
+        if !accumulate { c.update(repeating: 0, count: n) }
         S.blasGemv(transpose: !transposeB, rows: transposeB ? n : k, columns: transposeB ? k : n, alpha: 1,
                    a: b, lda: transposeB ? k : n, x: a, incX: 1, beta: accumulate ? 1 : 0, y: c, incY: 1)
         return

@@ -92,6 +92,11 @@ struct LayerGradientTests {
         let weights = numbers.array(steps * batch * 2 * hidden)
         _ = layer.forward(x, mask: mask, steps: steps, batch: batch)
         let dx = layer.backward(weights)
+        // Skipping the input gradient (a network's first layer) leaves the parameters' gradients as they were.
+        let parameterGradients = layer.parameters.map(\.gradient)
+        for parameter in layer.parameters { parameter.zeroGradient() }
+        #expect(layer.backward(weights, inputGradient: false).isEmpty)
+        #expect(layer.parameters.map(\.gradient) == parameterGradients)
         let loss = { weightedSum(layer.forward(x, mask: mask, steps: steps, batch: batch), weights) }
         #expect(worstRelativeError(count: x.count, analytic: dx, value: { x[$0] }, set: { x[$0] = $1 }, loss: loss) <= gradientTolerance)
         let (name, error) = worstParameterError(layer.parameters, loss: loss)
