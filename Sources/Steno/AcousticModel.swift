@@ -79,6 +79,20 @@ public final class AcousticModel: @unchecked Sendable {
         network = AcousticNetwork(description.network, seed: seed)
     }
 
+    private init(_ description: ModelDescription, network: AcousticNetwork<Float>) {
+        self.description = description
+        self.network = network
+    }
+
+    /// This model with `hiddenSize` units per direction in every recurrent layer, computing the
+    /// same outputs (``AcousticNetwork/widened(to:seed:)``; the added units' fresh weights are drawn
+    /// from `seed`): a starting point for training a wider model without starting over.
+    public func widened(to hiddenSize: Int, seed: UInt64) -> AcousticModel {
+        var wider = description
+        wider.network.hiddenSize = hiddenSize
+        return AcousticModel(wider, network: network.widened(to: hiddenSize, seed: seed))
+    }
+
     /// Loads a model file, checking that its tensors match its architecture.
     public convenience init(contentsOf path: String) throws {
         let container = try ModelContainer(contentsOf: path)

@@ -41,6 +41,9 @@ struct TrainCommand: ParsableCommand {
     @Option(name: .customLong("init"), help: "Start from this model's weights (fine-tuning) instead of random ones.")
     var initialModel: String?
 
+    @Option(help: ArgumentHelp("With --init: first widen every recurrent layer of the initial model to this many units per direction. The added units start with zero weights towards everything the old ones feed, so training starts from the initial model's outputs with more capacity.", valueName: "units"))
+    var widen: Int?
+
     @Option(help: "Log-mel bins per frame (fbank, Kaldi definitions).")
     var bins: Int = 80
 
@@ -167,6 +170,7 @@ struct TrainCommand: ParsableCommand {
     func validate() throws {
         if resume == nil && trainManifests.isEmpty { throw ValidationError("give at least one --train manifest") }
         if resume != nil && initialModel != nil { throw ValidationError("--resume and --init cannot be combined") }
+        if widen != nil && initialModel == nil { throw ValidationError("--widen needs --init: the model to widen") }
         if let problem = try trainingOptions().problem { throw ValidationError(problem) }
         if let problem = networkConfiguration(classes: 2).problem { throw ValidationError(problem) }
         if bins < 1 { throw ValidationError("--bins must be at least 1") }
@@ -252,7 +256,15 @@ struct TrainCommand: ParsableCommand {
             model = try AcousticModel(container: container, name: resume)
             savedState = try TrainingCheckpointHeader.trainingState(in: container)
         } else if let initialModel {
-            model = try AcousticModel(contentsOf: initialModel)
+            let initial = try AcousticModel(contentsOf: initialModel)
+            if let widen {
+                let units = initial.description.network.hiddenSize
+                guard widen > units else { throw ValidationError("--widen \(widen): \(initialModel) already has \(units) units per direction; give more") }
+                note("widening \(initialModel) from \(units) to \(widen) units per direction")
+                model = initial.widened(to: widen, seed: seed)
+            } else {
+                model = initial
+            }
             if let noiseFloor, noiseFloor != model.description.features.noiseFloor {
                 note("\(initialModel) was trained with noise floor \(model.description.features.noiseFloor); fine-tuning with \(noiseFloor)")
                 model.description.features.noiseFloor = noiseFloor

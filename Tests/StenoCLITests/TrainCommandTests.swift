@@ -51,6 +51,19 @@ struct TrainCommandTests {
         #expect(refloored.status == 0, "\(refloored.stderr.suffix(2_000))")
         #expect(refloored.stderr.contains("was trained with noise floor 2.0; fine-tuning with 0.0"), "\(refloored.stderr)")
         #expect(try steno(["info", scratch.file("refloored.steno")]).stdout.contains("no noise floor"))
+
+        // --widen keeps what the model computes: an epoch at a tiny rate from the widened model keeps CER 0.
+        let wide = scratch.file("wide.steno")
+        let widened = try steno([
+            "train", "--init", model, "--widen", "96", "--train", manifest, "--valid", manifest, "--output", wide,
+            "--batch-size", "2", "--epochs", "1", "--warmup", "0", "--learning-rate", "1e-6", "--no-spec-augment",
+        ])
+        #expect(widened.status == 0, "\(widened.stderr.suffix(2_000))")
+        #expect(widened.stderr.contains("widening \(model) from 64 to 96 units per direction"), "\(widened.stderr)")
+        #expect(widened.stdout.contains("best epoch 1: valid CER 0.00%"), "\(widened.stdout)")
+        #expect(try steno(["info", wide]).stdout.contains("architecture: 2 × bidirectional LSTM of 96 units per direction"))
+        let narrower = try steno(["train", "--init", model, "--widen", "32", "--train", manifest, "--valid", manifest, "--output", scratch.file("n.steno")])
+        #expect(narrower.status != 0 && narrower.stderr.contains("already has 64 units per direction"), "\(narrower.stderr)")
     }
 
     @Test("Bad manifests and options are reported before training", arguments: [
@@ -63,6 +76,7 @@ struct TrainCommandTests {
         (["--phone-dictionary", "/nonexistent/p.tsv"], "/nonexistent/p.tsv: cannot be read"),
         (["--phone-dictionary", "/nonexistent/p.tsv", "--phone-weight", "0"], "--phone-weight"),
         (["--phone-dictionary", samplesFolder + "/manifest.tsv", "--phone-layer", "9"], "--phone-layer 9"),
+        (["--widen", "512"], "--widen needs --init"),
     ])
     func badOptions(options: [String], mention: String) throws {
         let scratch = Scratch()
