@@ -13,12 +13,6 @@ final class Workspace<Scalar: NetworkScalar> {
 
     deinit { pointer.deallocate() }
 
-    /// Makes room for `count` scalars, all set to zero.
-    func reset(count: Int) {
-        resize(count: count)
-        pointer.update(repeating: 0, count: count)
-    }
-
     /// Makes room for `count` scalars whose values are left as they are (stale or zero): for
     /// scratch the caller writes in full before reading.
     func resize(count: Int) {
@@ -29,15 +23,6 @@ final class Workspace<Scalar: NetworkScalar> {
             pointer.initialize(repeating: 0, count: count)
         }
         self.count = count
-    }
-
-    /// A copy of the contents.
-    var array: [Scalar] { Array(UnsafeBufferPointer(start: pointer, count: count)) }
-
-    /// Replaces the contents with `values`.
-    func load(_ values: [Scalar]) {
-        reset(count: values.count)
-        values.withUnsafeBufferPointer { pointer.update(from: $0.baseAddress!, count: values.count) }
     }
 }
 
