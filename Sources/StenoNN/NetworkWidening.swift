@@ -17,18 +17,17 @@ extension AcousticNetwork {
         let network = AcousticNetwork<Scalar>(wider, seed: seed)
         network.dropoutRandom = dropoutRandom
         let gates = configuration.cell.gateCount
-        // Where an old column lands: the input features keep their place; a recurrent layer's
-        // [forward H | backward H] columns move to [forward N | backward N].
-        let featureColumn = { (column: Int) in column }
+        // Where an old column lands: input features and a direction's own units keep their place; a
+        // recurrent layer's output columns [forward H | backward H] move to [forward N | backward N].
+        let sameColumn = { (column: Int) in column }
         let hiddenColumn = { (column: Int) in column < old ? column : column - old + hiddenSize }
-        let directionColumn = { (column: Int) in column }
         for (index, (source, target)) in zip(recurrentLayers, network.recurrentLayers).enumerated() {
             for (from, to) in [(source.forwardDirection, target.forwardDirection), (source.backwardDirection, target.backwardDirection)] {
-                let inputColumn = index == 0 ? featureColumn : hiddenColumn
+                let inputColumn = index == 0 ? sameColumn : hiddenColumn
                 Self.embed(from.wInput, into: to.wInput, oldRows: old, newRows: hiddenSize, blocks: gates, column: inputColumn)
-                Self.embed(from.wHidden, into: to.wHidden, oldRows: old, newRows: hiddenSize, blocks: gates, column: directionColumn)
-                Self.embed(from.bInput, into: to.bInput, oldRows: old, newRows: hiddenSize, blocks: gates, column: directionColumn)
-                Self.embed(from.bHidden, into: to.bHidden, oldRows: old, newRows: hiddenSize, blocks: gates, column: directionColumn)
+                Self.embed(from.wHidden, into: to.wHidden, oldRows: old, newRows: hiddenSize, blocks: gates, column: sameColumn)
+                Self.embed(from.bInput, into: to.bInput, oldRows: old, newRows: hiddenSize, blocks: gates, column: sameColumn)
+                Self.embed(from.bHidden, into: to.bHidden, oldRows: old, newRows: hiddenSize, blocks: gates, column: sameColumn)
             }
         }
         // The logits read [forward | backward] of the last layer: one block of rows, all kept.

@@ -248,11 +248,11 @@ public final class RecurrentLayer<Scalar: NetworkScalar> {
         }
     }
 
-    /// Back-propagates ∂loss/∂output, row r (H values) at `outputGradient + r·stride`, through the last
+    /// Back-propagates ∂loss/∂output, row r (H values) at `dOut + r·stride`, through the last
     /// forward pass: adds to the parameters' gradients and writes ∂loss/∂input `[T·B, I]` to
     /// `inputGradient` (added to what is there when `accumulate`), or skips that product when it is `nil`
     /// (a network's first layer, whose input is the features).
-    func backward(_ outputGradient: UnsafePointer<Scalar>, stride: Int, inputGradient: UnsafeMutablePointer<Scalar>?, accumulate: Bool) {
+    func backward(_ dOut: UnsafePointer<Scalar>, stride: Int, inputGradient: UnsafeMutablePointer<Scalar>?, accumulate: Bool) {
         let steps = saved.steps, batch = saved.batch
         let gates = saved.gates
         let previousHidden = saved.previousHidden, cellStates = saved.cellStates, previousCell = saved.previousCell
@@ -268,7 +268,6 @@ public final class RecurrentLayer<Scalar: NetworkScalar> {
         var cellNext = [Scalar](repeating: 0, count: batch * H)     // ∂/∂c' [B, H]
 
         let packed = saved.packedHidden
-        let dOut = outputGradient
         saved.mask.withUnsafeBufferPointer { maskBuffer in
         wHidden.values.withUnsafeBufferPointer { wh in
         hiddenNext.withUnsafeMutableBufferPointer { dhNext in
