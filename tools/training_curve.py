@@ -6,7 +6,9 @@
 Reads the lines `steno train` logs at the end of every epoch,
     epoch N: train loss L, train CER C%, valid loss V, valid CER C%, WER W% (S s)
 from one or more logs (a run resumed across sessions logs to several; a later line for the same
-epoch replaces an earlier one), and writes one row per epoch: epoch, train_loss, train_cer,
+epoch replaces an earlier one). Rows already in the TSV are kept unless a log gives the same epoch,
+so a run resumed on a fresh machine, whose new log starts at a later epoch, extends the committed
+curve instead of replacing it. It writes one row per epoch: epoch, train_loss, train_cer,
 valid_loss, valid_cer, valid_wer, seconds (wall time of the epoch, validation included) and
 hours (cumulative). The plot (matplotlib, `pip install matplotlib`) shows both losses and the
 validation CER and WER against the epoch.
@@ -17,8 +19,22 @@ import re
 LINE = re.compile(r"epoch (\d+): train loss ([\d.]+), train CER ([\d.]+)%, valid loss ([\d.]+), valid CER ([\d.]+)%, WER ([\d.]+)% \((\d+) s\)")
 
 
-def read(logs):
+def read_table(path):
+    """The epochs of an existing curve TSV, as read() keys them (nothing if there is none)."""
     rows = {}
+    try:
+        with open(path, encoding="utf-8") as f:
+            next(f, None)  # the header
+            for line in f:
+                fields = line.rstrip("\n").split("\t")
+                if len(fields) >= 7:
+                    rows[int(fields[0])] = [float(v) for v in fields[1:7]]
+    except FileNotFoundError:
+        pass
+    return rows
+
+
+def read(logs, rows):
     for log in logs:
         with open(log, encoding="utf-8", errors="replace") as f:
             for line in f:
@@ -35,7 +51,7 @@ def main():
     parser.add_argument("--tsv", required=True)
     parser.add_argument("--png")
     args = parser.parse_args()
-    rows = read(args.logs)
+    rows = read(args.logs, read_table(args.tsv))
     hours = 0.0
     with open(args.tsv + ".tmp", "w", encoding="utf-8") as f:
         f.write("epoch\ttrain_loss\ttrain_cer\tvalid_loss\tvalid_cer\tvalid_wer\tseconds\thours\n")
