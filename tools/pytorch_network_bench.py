@@ -12,10 +12,11 @@ measured with a padded batch (and with packed sequences, --packed), on 1 thread 
 With --inference, only inference: `steno-bench inference` (the training code's forward pass, and
 InferenceNetwork in float32 and int8) against PyTorch's forward pass, one thread each.
 
-It also measures bfloat16 against float32 matrix products at the LSTM's shapes (one thread), the
-question the data-parallel issue asks about bfloat16 training: Debian 12's OpenBLAS 0.3.21 is built
-without BUILD_BFLOAT16 (cblas_sbgemm is declared in cblas-openblas.h but missing from the library),
-so PyTorch (oneDNN, AVX512_BF16) is the available measure of what bfloat16 products gain here.
+On a CPU with AVX512_BF16, steno-bench also times its steps with bfloat16 products (Steno's own
+kernel: Debian 12's OpenBLAS 0.3.21 is built without BUILD_BFLOAT16, so cblas_sbgemm is missing);
+those rows are compared with PyTorch's float32 step too. It also measures PyTorch's (oneDNN's)
+bfloat16 against float32 matrix products at the LSTM's shapes (one thread), a peer's figure for
+what bfloat16 products gain on this CPU.
 
 Needs `pip install torch`. Run it on an otherwise idle machine; it prints its figures and ratios.
 """
@@ -102,14 +103,14 @@ def matmul_gflops(m, n, k, dtype, repeats):
 
 
 def steno_figures(bench, workers, repeats):
-    """{(model name, workers): training frames/s} and {model name: inference seconds} from steno-bench."""
+    """{(model name, workers, precision): training frames/s} and {model name: inference seconds} from steno-bench."""
     output = subprocess.run([bench, "network", str(workers), str(repeats)], check=True, capture_output=True, text=True).stdout
     print(output, end="")
     training, inference = {}, {}
     for line in output.splitlines():
-        found = re.match(r"(.+), (\d+) worker\(s\): training (\d+) input frames/s", line)
+        found = re.match(r"(.+), (\d+) worker\(s\), (\w+) products: training (\d+) input frames/s", line)
         if found:
-            training[(found.group(1), int(found.group(2)))] = float(found.group(3))
+            training[(found.group(1), int(found.group(2)), found.group(3))] = float(found.group(4))
         found = re.match(r"(.+): inference on 60 s, batch 1: ([\d.]+) s", line)
         if found:
             inference[found.group(1)] = float(found.group(2))
@@ -159,16 +160,16 @@ def main():
         print(f"BiLSTM {layers}x256: inference on 60 s, batch 1, 1 thread: {seconds:.3f} s")
 
     print("\nRatios (Steno over PyTorch's best; above 1 means Steno is faster):")
-    for (name, workers), rate in sorted(training.items()):
+    for (name, workers, precision), rate in sorted(training.items()):
         layers = int(re.search(r"(\d)×256", name).group(1))
         threads = 1 if workers == 1 else cores
-        print(f"{name}, {workers} worker(s) vs PyTorch on {threads} thread(s): training {rate / torch_rates[(layers, threads)]:.2f}x")
+        print(f"{name}, {workers} worker(s), {precision} products vs PyTorch (float32) on {threads} thread(s): training {rate / torch_rates[(layers, threads)]:.2f}x")
     for name, seconds in inference.items():
         layers = int(re.search(r"(\d)×256", name).group(1))
         print(f"{name}: inference {torch_rates[(layers, 'inference')] / seconds:.2f}x")
-    for name in {n for n, _ in training}:
-        if (name, 1) in training and (name, cores) in training:
-            print(f"{name}: {cores} workers {training[(name, cores)] / training[(name, 1)]:.2f}x one worker")
+    for name, precision in sorted({(n, p) for n, _, p in training}):
+        if (name, 1, precision) in training and (name, cores, precision) in training:
+            print(f"{name}, {precision}: {cores} workers {training[(name, cores, precision)] / training[(name, 1, precision)]:.2f}x one worker")
 
     print("\nbfloat16 against float32 matrix products, PyTorch, 1 thread (GFLOP/s):")
     for m, n, k, what in [(32, 1024, 256, "recurrent product, batch 32"), (3200, 1024, 512, "input projection of 100 steps x 32"),

@@ -10,6 +10,7 @@ import StenoTraining
 /// core (each with single-threaded BLAS), so the data-parallel speed-up is measured in one run.
 /// "Model GFLOP/s" counts 3 × the forward pass's multiply-adds × 2 (the usual estimate of
 /// forward + backward) over the real (unpadded) output frames, divided by the step's wall time.
+/// On a CPU with AVX512_BF16 each step is timed again with bfloat16 products (``MatrixPrecision``).
 /// `tools/pytorch_network_bench.py` runs this and PyTorch's twin of it side by side.
 func runNetworkBenchmark(workers: Int, repeats: Int, batch: Int = 32) {
     BLASThreads.set(1)
@@ -28,22 +29,34 @@ func runNetworkBenchmark(workers: Int, repeats: Int, batch: Int = 32) {
         }
         let outputFrames = lengths.map { ($0 + 2) / 3 }.reduce(0, +)
         let inputFrames = Double(lengths.reduce(0, +))
-        var rates: [Double] = []
-        for count in Set([1, workers]).sorted() {
-            let pool = GradientWorkers(network: network, count: count)
-            let parts = shares(examples, parts: count)
-            let step = {
-                _ = pool.accumulate(scale: 1.0 / Double(batch), dropoutSeed: { UInt64($0) }, share: { Array(parts[$0]) })
-                optimizer.update(learningRate: 1e-4)
+        // bfloat16 products (training only) where the CPU has AVX512_BF16.
+        let precisions: [MatrixPrecision] = MatrixPrecision.bfloat16InHardware ? [.float32, .bfloat16] : [.float32]
+        var rates: [MatrixPrecision: [Double]] = [:]
+        for precision in precisions {
+            network.matrixPrecision = precision
+            for count in Set([1, workers]).sorted() {
+                let pool = GradientWorkers(network: network, count: count)
+                let parts = shares(examples, parts: count)
+                let step = {
+                    _ = pool.accumulate(scale: 1.0 / Double(batch), dropoutSeed: { UInt64($0) }, share: { Array(parts[$0]) })
+                    optimizer.update(learningRate: 1e-4)
+                }
+                step()
+                let wall = medianSeconds(repeats: repeats, step)
+                let flops = 3 * configuration.flopsPerFrame * Double(outputFrames)
+                rates[precision, default: []].append(inputFrames / wall)
+                print(String(format: "%@, %d worker(s), %@ products: training %.0f input frames/s (%.1f× real time), step %.2f s, model %.1f GFLOP/s",
+                             name, count, precision.rawValue, inputFrames / wall, inputFrames / 100 / wall, wall, flops / wall / 1e9))
             }
-            step()
-            let wall = medianSeconds(repeats: repeats, step)
-            let flops = 3 * configuration.flopsPerFrame * Double(outputFrames)
-            rates.append(inputFrames / wall)
-            print(String(format: "%@, %d worker(s): training %.0f input frames/s (%.1f× real time), step %.2f s, model %.1f GFLOP/s",
-                         name, count, inputFrames / wall, inputFrames / 100 / wall, wall, flops / wall / 1e9))
+            if let pair = rates[precision], pair.count == 2 {
+                print(String(format: "%@, %@: %d workers train %.2f× as fast as 1", name, precision.rawValue, workers, pair[1] / pair[0]))
+            }
         }
-        if rates.count == 2 { print(String(format: "%@: %d workers train %.2f× as fast as 1", name, workers, rates[1] / rates[0])) }
+        if let single = rates[.float32], let half = rates[.bfloat16] {
+            print(String(format: "%@: bfloat16 products train %@× as fast as float32 (1 / %d workers)", name,
+                         zip(half, single).map { String(format: "%.2f", $0 / $1) }.joined(separator: " / "), workers))
+        }
+        network.matrixPrecision = .float32
 
         // Inference: one 60 s utterance, forward only, batch 1, one thread.
         let minute = SequenceBatch(sequences: [(0..<6_000 * 80).map { _ in Float(random.normal()) }], width: 80)

@@ -4,6 +4,8 @@ import Steno
 import StenoMPI
 import StenoTraining
 
+extension MatrixPrecision: ExpressibleByArgument {}
+
 extension RecurrentCellKind: ExpressibleByArgument {}
 
 /// `steno train`: an acoustic model from labeled audio.
@@ -158,6 +160,9 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Workers in this process (default: the number of cores): each trains on its share of every batch with single-threaded matrix products.")
     var workers: Int = ProcessInfo.processInfo.activeProcessorCount
 
+    @Option(help: "How the recurrent layers' matrix products run: float32, or bfloat16 (operands rounded to bfloat16, float32 sums and weights; needs a CPU with AVX512_BF16). Default float32; with --resume, the run's own.")
+    var matrixPrecision: MatrixPrecision?
+
     @Option(help: "Leave out utterances longer than this, in seconds.")
     var maxSeconds: Double = 30
 
@@ -220,6 +225,7 @@ struct TrainCommand: ParsableCommand {
         options.patience = patience
         options.checkpointEvery = checkpointEvery
         options.workers = workers
+        options.matrixPrecision = matrixPrecision ?? .float32
         options.maximumSeconds = maxSeconds
         return options
     }
@@ -278,7 +284,13 @@ struct TrainCommand: ParsableCommand {
             savedState = nil
         }
         var options = try savedState?.options ?? trainingOptions()
-        if savedState != nil { options.workers = workers }
+        if savedState != nil {
+            options.workers = workers
+            if let matrixPrecision { options.matrixPrecision = matrixPrecision }
+        }
+        if options.matrixPrecision == .bfloat16 && !MatrixPrecision.bfloat16InHardware {
+            throw ValidationError("--matrix-precision bfloat16: this CPU has no AVX512_BF16, so bfloat16 products would be emulated, far slower than float32")
+        }
         if let channel = options.channel {
             let (writable, dropped) = channel.keepingWritableCodecs()
             if !dropped.isEmpty { note("warning: this libsndfile cannot write \(dropped.joined(separator: ", ")); codec round trips use the others") }
@@ -301,7 +313,8 @@ struct TrainCommand: ParsableCommand {
 
         let trainer: Trainer
         if let resume {
-            trainer = try Trainer(resuming: resume, training: training, validation: validation, output: output, workers: options.workers, epochs: epochs, group: group)
+            trainer = try Trainer(resuming: resume, training: training, validation: validation, output: output, workers: options.workers,
+                                  matrixPrecision: options.matrixPrecision, epochs: epochs, group: group)
             if trainer.restartedOptimizer { note("note: \(resume) holds no optimizer moments (a weights-only checkpoint); Adam starts them afresh") }
             note("resuming \(resume): epoch \(trainer.state.epoch + 1), batch \(trainer.state.nextBatch + 1), update \(trainer.state.step)")
         } else {
@@ -314,7 +327,7 @@ struct TrainCommand: ParsableCommand {
         let bar = ProgressPrinter()
         trainer.log = { bar.log($0) }
         trainer.progress = { bar.show($0) }
-        note("training \(trainer.model.parameterCount) parameters on \(training.utterances.count) utterances (\(String(format: "%.2f", trainReport.seconds / 3600)) h), validating on \(validation.utterances.count), \(options.workers) worker(s)\(group.size > 1 ? " in each of \(group.size) ranks" : "")")
+        note("training \(trainer.model.parameterCount) parameters on \(training.utterances.count) utterances (\(String(format: "%.2f", trainReport.seconds / 3600)) h), validating on \(validation.utterances.count), \(options.workers) worker(s)\(group.size > 1 ? " in each of \(group.size) ranks" : "")\(options.matrixPrecision == .bfloat16 ? ", bfloat16 products" : "")")
         let state = try trainer.run()
         bar.finish()
         if leader, let best = state.history.min(by: { $0.validCER < $1.validCER }) {

@@ -156,6 +156,13 @@ public final class AcousticNetwork<Scalar: NetworkScalar> {
     /// Every parameter, in a fixed order.
     public var parameters: [Parameter<Scalar>] { recurrentLayers.flatMap(\.parameters) + output.parameters }
 
+    /// How training passes compute the recurrent layers' matrix products (``MatrixPrecision``; the
+    /// output layer's, a few columns wide, stay float32); inference always runs float32.
+    public var matrixPrecision: MatrixPrecision {
+        get { recurrentLayers.first?.matrixPrecision ?? .float32 }
+        set { for layer in recurrentLayers { layer.matrixPrecision = newValue } }
+    }
+
     /// Training: logits `[T'·B, classes]` for `batch` (features `[T·B, inputSize]`), with T' = ⌈T / stacking⌉
     /// frames, and each sequence's output length; keeps what ``backward(_:tapGradient:)`` needs, so it
     /// must not run on two threads at once. `training` turns dropout on. `tap` (1-based) also returns

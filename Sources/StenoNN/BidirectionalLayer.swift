@@ -32,6 +32,13 @@ public final class BidirectionalLayer<Scalar: NetworkScalar> {
     /// Output columns: 2H.
     public var outputSize: Int { 2 * forwardDirection.hiddenSize }
 
+    /// How training passes compute the layer's matrix products (``MatrixPrecision``); inference
+    /// always runs float32.
+    public var matrixPrecision: MatrixPrecision {
+        get { forwardDirection.matrixPrecision }
+        set { forwardDirection.matrixPrecision = newValue; backwardDirection.matrixPrecision = newValue }
+    }
+
     /// Training: runs both directions over `input` `[steps·batch, I]` under `mask` `[steps·batch]`,
     /// keeping what ``backward(_:inputGradient:)`` needs; returns `[steps·batch, 2H]`.
     public func forward(_ input: [Scalar], mask: [Scalar], steps: Int, batch: Int) -> [Scalar] {

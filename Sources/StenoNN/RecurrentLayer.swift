@@ -62,6 +62,8 @@ public final class RecurrentLayer<Scalar: NetworkScalar> {
         let previousCell = Workspace<Scalar>()    // [T·B, H] LSTM: the cell state each step started from
         /// Float32: wHidden packed for the batched recurrent product (its transpose in the backward pass).
         let packedHidden = StripPackedMatrix()
+        /// bfloat16 training passes: the whole-sequence products' packing, and wHidden packed once per pass.
+        let bfloat16Products = BFloat16Products(), bfloat16Hidden = BFloat16Products()
         /// The pass's scratch: the network's shared one for training, a fresh one for inference.
         var scratch = RecurrentScratch<Scalar>()
     }
@@ -72,6 +74,10 @@ public final class RecurrentLayer<Scalar: NetworkScalar> {
     /// uses BLAS and the loops below.
     var vectorizedKernels = InferenceKernels.vectorized
     private var cellKernels: Bool { cell == .lstm && Scalar.self == Float.self }
+    /// How training passes (not inference) compute their matrix products; bfloat16 needs Float layers.
+    var matrixPrecision = MatrixPrecision.float32 {
+        didSet { precondition(matrixPrecision == .float32 || Scalar.self == Float.self, "RecurrentLayer: bfloat16 products need Float layers") }
+    }
     /// Float32 with at most ``StripPackedMatrix/largestBatch`` sequences: the recurrent product over
     /// weights packed in strips, all sequences of a step at once, packed once per pass; faster than
     /// BLAS at a few rows (which repacks the weights at every step). Larger batches (latency
@@ -160,10 +166,20 @@ public final class RecurrentLayer<Scalar: NetworkScalar> {
         let projected = activations.scratch.projected             // wInput·x + bInput [T·B, G]
         projected.resize(count: rows * G)
 
+        // bfloat16 products for the training pass only (inference passes bring their own activations).
+        let bfloat16 = matrixPrecision == .bfloat16 && activations === saved
+        activations.bfloat16Products.vectorized = vectorizedKernels
+        activations.bfloat16Hidden.vectorized = vectorizedKernels
         bInput.values.withUnsafeBufferPointer { broadcastRows($0.baseAddress!, into: projected.pointer, rows: rows, columns: G) }
         inputValues.withUnsafeBufferPointer { x in
-        wInput.values.withUnsafeBufferPointer { product(x.baseAddress!, $0.baseAddress!, transposeB: true, into: projected.pointer, m: rows, n: G, k: inputSize, accumulate: true) }
-        }
+        wInput.values.withUnsafeBufferPointer { w in
+            if bfloat16 {
+                activations.bfloat16Products.multiply(readOnly(x.baseAddress!), readOnly(w.baseAddress!), transposeB: true, into: float(projected.pointer),
+                                                      m: rows, n: G, k: inputSize, accumulate: true)
+            } else {
+                product(x.baseAddress!, w.baseAddress!, transposeB: true, into: projected.pointer, m: rows, n: G, k: inputSize, accumulate: true)
+            }
+        }}
 
         let packed = activations.packedHidden
         maskValues.withUnsafeBufferPointer { maskBuffer in
@@ -173,13 +189,16 @@ public final class RecurrentLayer<Scalar: NetworkScalar> {
         cellState.withUnsafeMutableBufferPointer { cs in
         recurrent.withUnsafeMutableBufferPointer { rp in
             let mask = maskBuffer.baseAddress!
-            let strips = stripProducts(batch: batch)
+            let strips = !bfloat16 && stripProducts(batch: batch)
             if strips { packed.pack(readOnly(wh.baseAddress!), rows: G, columns: H, transposed: false) }
+            if bfloat16 { activations.bfloat16Hidden.pack(readOnly(wh.baseAddress!), transposeB: true, k: H, n: G) }
             for step in 0..<steps {
                 let t = reversed ? steps - 1 - step : step
                 let first = t * batch
                 broadcastRows(bh.baseAddress!, into: rp.baseAddress!, rows: batch, columns: G)
-                if strips {
+                if bfloat16 {
+                    activations.bfloat16Hidden.multiply(readOnly(h.baseAddress!), into: float(rp.baseAddress!), m: batch, accumulate: true)
+                } else if strips {
                     packed.multiplyAdd(float(h.baseAddress!), batch: batch, into: float(rp.baseAddress!), vectorized: vectorizedKernels)
                 } else {
                     product(h.baseAddress!, wh.baseAddress!, transposeB: true, into: rp.baseAddress!, m: batch, n: G, k: H, accumulate: true)
@@ -268,14 +287,16 @@ public final class RecurrentLayer<Scalar: NetworkScalar> {
         var cellNext = [Scalar](repeating: 0, count: batch * H)     // ∂/∂c' [B, H]
 
         let packed = saved.packedHidden
+        let bfloat16 = matrixPrecision == .bfloat16
         saved.mask.withUnsafeBufferPointer { maskBuffer in
         wHidden.values.withUnsafeBufferPointer { wh in
         hiddenNext.withUnsafeMutableBufferPointer { dhNext in
         cellNext.withUnsafeMutableBufferPointer { dcNext in
             let mask = maskBuffer.baseAddress!
             // wHiddenᵀ [H, G], for ∂/∂h' = ∂(hidden projection) · wHidden.
-            let strips = stripProducts(batch: batch)
+            let strips = !bfloat16 && stripProducts(batch: batch)
             if strips { packed.pack(readOnly(wh.baseAddress!), rows: H, columns: G, transposed: true) }
+            if bfloat16 { saved.bfloat16Hidden.pack(readOnly(wh.baseAddress!), transposeB: false, k: G, n: H) }
             for step in Swift.stride(from: steps - 1, through: 0, by: -1) {
                 let t = reversed ? steps - 1 - step : step
                 let first = t * batch
@@ -328,7 +349,9 @@ public final class RecurrentLayer<Scalar: NetworkScalar> {
                     }
                 }
                 // ∂/∂h' = ∂(hidden projection) · wHidden [B, G]·[G, H] (+ GRU's direct path).
-                if strips {
+                if bfloat16 {
+                    saved.bfloat16Hidden.multiply(readOnly(hiddenSource.pointer + first * G), into: float(dhNext.baseAddress!), m: batch, accumulate: false)
+                } else if strips {
                     dhNext.update(repeating: 0)
                     packed.multiplyAdd(float(hiddenSource.pointer + first * G), batch: batch, into: float(dhNext.baseAddress!), vectorized: vectorizedKernels)
                 } else {
@@ -341,16 +364,35 @@ public final class RecurrentLayer<Scalar: NetworkScalar> {
         }}}}
 
         // Whole-sequence parameter gradients, one product each.
+        let products = saved.bfloat16Products
         saved.input.withUnsafeBufferPointer { input in
-            wInput.gradient.withUnsafeMutableBufferPointer { transposedProduct(gateGradient.pointer, input.baseAddress!, into: $0.baseAddress!, m: G, n: inputSize, k: rows) }
+        wInput.gradient.withUnsafeMutableBufferPointer { dw in
+            if bfloat16 {
+                products.multiply(readOnly(gateGradient.pointer), transposeA: true, readOnly(input.baseAddress!), transposeB: false,
+                                  into: float(dw.baseAddress!), m: G, n: inputSize, k: rows, accumulate: true)
+            } else {
+                transposedProduct(gateGradient.pointer, input.baseAddress!, into: dw.baseAddress!, m: G, n: inputSize, k: rows)
+            }
+        }}
+        wHidden.gradient.withUnsafeMutableBufferPointer { dw in
+            if bfloat16 {
+                products.multiply(readOnly(hiddenSource.pointer), transposeA: true, readOnly(previousHidden.pointer), transposeB: false,
+                                  into: float(dw.baseAddress!), m: G, n: H, k: rows, accumulate: true)
+            } else {
+                transposedProduct(hiddenSource.pointer, previousHidden.pointer, into: dw.baseAddress!, m: G, n: H, k: rows)
+            }
         }
-        wHidden.gradient.withUnsafeMutableBufferPointer { transposedProduct(hiddenSource.pointer, previousHidden.pointer, into: $0.baseAddress!, m: G, n: H, k: rows) }
         bInput.gradient.withUnsafeMutableBufferPointer { accumulateColumnSums(gateGradient.pointer, rows: rows, columns: G, into: $0.baseAddress!) }
         bHidden.gradient.withUnsafeMutableBufferPointer { accumulateColumnSums(hiddenSource.pointer, rows: rows, columns: G, into: $0.baseAddress!) }
         // ∂/∂input = ∂(input projection) · wInput [T·B, G]·[G, I].
         if let inputGradient {
             wInput.values.withUnsafeBufferPointer { w in
-                product(gateGradient.pointer, w.baseAddress!, transposeB: false, into: inputGradient, m: rows, n: inputSize, k: G, accumulate: accumulate)
+                if bfloat16 {
+                    products.multiply(readOnly(gateGradient.pointer), readOnly(w.baseAddress!), transposeB: false, into: float(inputGradient),
+                                      m: rows, n: inputSize, k: G, accumulate: accumulate)
+                } else {
+                    product(gateGradient.pointer, w.baseAddress!, transposeB: false, into: inputGradient, m: rows, n: inputSize, k: G, accumulate: accumulate)
+                }
             }
         }
     }

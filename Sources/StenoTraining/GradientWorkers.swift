@@ -48,7 +48,11 @@ public final class GradientWorkers {
         precondition(count >= 1, "GradientWorkers: at least one worker")
         self.network = network
         self.phoneHead = phoneHead
-        replicas = [network] + (1..<count).map { _ in AcousticNetwork<Float>(network.configuration, seed: 0) }
+        replicas = [network] + (1..<count).map { _ in
+            let replica = AcousticNetwork<Float>(network.configuration, seed: 0)
+            replica.matrixPrecision = network.matrixPrecision
+            return replica
+        }
         phoneHeads = phoneHead.map { head in [head] + (1..<count).map { _ in head.replica() } } ?? []
     }
 

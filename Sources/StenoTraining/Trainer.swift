@@ -107,11 +107,11 @@ public final class Trainer {
         optimizer = Adam(parameters: Self.trained(model.network, phoneHead), options: .init(weightDecay: options.weightDecay))
     }
 
-    /// Continues the run saved in `checkpoint` (a file written by a trainer). `workers`, when
-    /// given, replaces the saved worker count (the machine may differ); `epochs`, when given,
-    /// replaces the saved limit, so a finished run can be extended.
+    /// Continues the run saved in `checkpoint` (a file written by a trainer). `workers` and
+    /// `matrixPrecision`, when given, replace the saved ones (the machine may differ); `epochs`, when
+    /// given, replaces the saved limit, so a finished run can be extended.
     public init(resuming checkpoint: String, training: TrainingCorpus, validation: TrainingCorpus, output: String,
-                workers: Int? = nil, epochs: Int? = nil, group: TrainingGroup = SingleProcess()) throws {
+                workers: Int? = nil, matrixPrecision: MatrixPrecision? = nil, epochs: Int? = nil, group: TrainingGroup = SingleProcess()) throws {
         let container = try ModelContainer(contentsOf: checkpoint)
         guard let saved = try TrainingCheckpointHeader.trainingState(in: container) else {
             throw ModelLoadError(file: checkpoint, problem: "is a model file, not a training checkpoint (use --init to fine-tune a model)")
@@ -124,6 +124,7 @@ public final class Trainer {
         self.group = group
         state = saved
         if let workers { state.options.workers = workers }
+        if let matrixPrecision { state.options.matrixPrecision = matrixPrecision }
         if let epochs, epochs != state.options.epochs {
             state.options.epochs = epochs
             state.finished = state.epoch >= epochs
@@ -201,6 +202,7 @@ public final class Trainer {
         if isLeader { try checkWritable(outputPath) }
         try saveCheckpoint()
         validation = try validation.withFeatures(model.description.features, threads: options.workers)
+        model.network.matrixPrecision = options.matrixPrecision
         workers = GradientWorkers(network: model.network, phoneHead: phoneHead, count: options.workers)
         if let phoneHead, let phoneDictionary, isLeader {
             let covered = phoneLabels.lazy.filter { $0 != nil }.count

@@ -38,6 +38,8 @@ public struct TrainingOptions: Codable, Sendable, Equatable {
     /// Workers in this process: each runs forward and backward on its share of every batch, with
     /// single-threaded matrix products, and their gradients are summed in worker order.
     public var workers = 1
+    /// How the recurrent layers' matrix products are computed (bfloat16: AVX512_BF16, float32 sums).
+    public var matrixPrecision = MatrixPrecision.float32
     /// Longer utterances are left out of training, in seconds.
     public var maximumSeconds = 30.0
 
@@ -66,7 +68,7 @@ public struct TrainingOptions: Codable, Sendable, Equatable {
 
     private enum CodingKeys: String, CodingKey {
         case epochs, batchSize, learningRate, warmupSteps, decayPerEpoch, weightDecay, clipNorm, seed, specAugment, speeds, noise,
-             channel, speakerWarp, phoneTarget, patience, checkpointEvery, workers, maximumSeconds
+             channel, speakerWarp, phoneTarget, patience, checkpointEvery, workers, matrixPrecision, maximumSeconds
     }
 
     /// Decodes options; keys a checkpoint from an older Steno lacks keep their defaults.
@@ -89,6 +91,7 @@ public struct TrainingOptions: Codable, Sendable, Equatable {
         patience = try c.decodeIfPresent(Int.self, forKey: .patience) ?? patience
         checkpointEvery = try c.decodeIfPresent(Int.self, forKey: .checkpointEvery) ?? checkpointEvery
         workers = try c.decodeIfPresent(Int.self, forKey: .workers) ?? workers
+        matrixPrecision = try c.decodeIfPresent(MatrixPrecision.self, forKey: .matrixPrecision) ?? matrixPrecision
         maximumSeconds = try c.decodeIfPresent(Double.self, forKey: .maximumSeconds) ?? maximumSeconds
     }
 }
