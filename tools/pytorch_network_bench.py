@@ -56,7 +56,10 @@ class Model(torch.nn.Module):
         return self.output(y)
 
 
-def training_rate(layers, threads, packed, repeats):
+def training_rate(layers, threads, packed, repeats, bfloat16=False):
+    """Input frames per second of a training step; with `bfloat16`, under CPU autocast to bfloat16
+    (PyTorch's mixed precision: bfloat16 products, float32 weights and optimizer), the peer of
+    Steno's --matrix-precision bfloat16."""
     torch.set_num_threads(threads)
     torch.manual_seed(1)
     model = Model(layers)
@@ -72,8 +75,9 @@ def training_rate(layers, threads, packed, repeats):
 
     def step():
         optimizer.zero_grad()
-        logits = model(x, steps if packed else None)
-        loss = ctc(logits.log_softmax(-1), flat_targets, steps, target_lengths)
+        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=bfloat16):
+            logits = model(x, steps if packed else None)
+        loss = ctc(logits.float().log_softmax(-1), flat_targets, steps, target_lengths)
         loss.backward()
         optimizer.step()
 
@@ -155,6 +159,11 @@ def main():
             packed = training_rate(layers, threads, True, args.repeats) if args.packed else 0
             torch_rates[(layers, threads)] = max(padded, packed)
             print(f"BiLSTM {layers}x256, {threads} thread(s): training {padded:.0f} input frames/s padded" + (f", {packed:.0f} packed" if args.packed else ""))
+        if any(p == "bfloat16" for _, _, p in training):
+            for threads in sorted({1, cores}):
+                half = training_rate(layers, threads, False, args.repeats, bfloat16=True)
+                torch_rates[(layers, threads, "bfloat16")] = half
+                print(f"BiLSTM {layers}x256, {threads} thread(s), autocast bfloat16: training {half:.0f} input frames/s padded")
         seconds = inference_seconds(layers, args.repeats)
         torch_rates[(layers, "inference")] = seconds
         print(f"BiLSTM {layers}x256: inference on 60 s, batch 1, 1 thread: {seconds:.3f} s")
@@ -164,6 +173,8 @@ def main():
         layers = int(re.search(r"(\d)×256", name).group(1))
         threads = 1 if workers == 1 else cores
         print(f"{name}, {workers} worker(s), {precision} products vs PyTorch (float32) on {threads} thread(s): training {rate / torch_rates[(layers, threads)]:.2f}x")
+        if precision == "bfloat16" and (layers, threads, "bfloat16") in torch_rates:
+            print(f"{name}, {workers} worker(s), bfloat16 products vs PyTorch (autocast bfloat16) on {threads} thread(s): training {rate / torch_rates[(layers, threads, 'bfloat16')]:.2f}x")
     for name, seconds in inference.items():
         layers = int(re.search(r"(\d)×256", name).group(1))
         print(f"{name}: inference {torch_rates[(layers, 'inference')] / seconds:.2f}x")

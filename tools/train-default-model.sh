@@ -2,7 +2,10 @@
 # Reproduces Steno's default model (v2) and language model from ../shared/data, end to end, in stages
 # that each resume or skip when their result exists, so the recipe can be run again and again across
 # sittings until the model is done:
-#   tools/train-default-model.sh [--install] [DATA] [WORK]     (defaults: ../shared/data and work/default-model)
+#   tools/train-default-model.sh [--install] [--evaluate-only] [DATA] [WORK]   (defaults: ../shared/data and work/default-model)
+#
+# --evaluate-only skips synthesis and training and runs stages 4-7 on WORK/model.steno as it is (a copy of
+# a run's best model, say, while the run goes on elsewhere).
 #
 #   1. splits     tools/make_splits.py: fixed speaker-disjoint lists (AN4's official test speakers; held-out
 #                 speakers of LibriSpeech, speechocean762 and Speech Commands; FSDD's official split).
@@ -30,13 +33,20 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 install=false
-if [ "${1:-}" = "--install" ]; then install=true; shift; fi
+evaluate_only=false
+while [ $# -gt 0 ]; do
+    case "$1" in
+        --install) install=true; shift ;;
+        --evaluate-only) evaluate_only=true; shift ;;
+        *) break ;;
+    esac
+done
 data=${1:-../shared/data}
 work=${2:-work/default-model}
 mkdir -p "$work"
 
 python3 tools/make_splits.py --data "$data" --out "$work/manifests"
-if [ ! -f "$work/synthetic/manifest.tsv" ]; then
+if ! $evaluate_only && [ ! -f "$work/synthetic/manifest.tsv" ]; then
     python3 tools/synthesize_speech.py --text "$work/manifests/train.tsv" --fortunes --count 1500 --seed 1 \
         --exclude samples/manifest.tsv --out "$work/synthetic" --jobs 2
 fi
@@ -47,23 +57,27 @@ checkpoint="$work/model.checkpoint"
 kept=models/default-v2/resume.checkpoint
 data_flags=(--train "$work/manifests/train.tsv" --train "$work/synthetic/manifest.tsv" --valid "$work/manifests/valid.tsv"
             --output "$work/model.steno" --checkpoint "$checkpoint" --workers 2)
-if [ ! -f "$checkpoint" ] && [ -f "$kept" ]; then
-    cp "$kept" "$checkpoint"   # a fresh machine: continue from the weights the repository keeps
-fi
-if [ -f "$checkpoint" ]; then
-    if ! "$steno" info "$checkpoint" | grep "checkpoint (finished" > /dev/null; then
-        "$steno" train "${data_flags[@]}" --resume "$checkpoint" 2>&1 | tee -a "$work/train.log"
+if $evaluate_only; then
+    [ -f "$work/model.steno" ] || { echo "--evaluate-only: $work/model.steno does not exist" >&2; exit 1; }
+else
+    if [ ! -f "$checkpoint" ] && [ -f "$kept" ]; then
+        cp "$kept" "$checkpoint"   # a fresh machine: continue from the weights the repository keeps
     fi
-elif [ ! -f "$work/model.steno" ]; then
-    git show ea29f2a:Sources/Steno/Resources/default.steno > "$work/v1.steno"   # the v1 model, as shipped
-    "$steno" train "${data_flags[@]}" --init "$work/v1.steno" --noise-floor 2 --epochs 40 --decay 0.92 \
-        --batch-size 16 --learning-rate 7e-4 --warmup 200 --speeds 0.9,1.0,1.1 --noise-snr 5:30 --seed 2 \
-        --checkpoint-every 50 2>&1 | tee -a "$work/train.log"
+    if [ -f "$checkpoint" ]; then
+        if ! "$steno" info "$checkpoint" | grep "checkpoint (finished" > /dev/null; then
+            "$steno" train "${data_flags[@]}" --resume "$checkpoint" 2>&1 | tee -a "$work/train.log"
+        fi
+    elif [ ! -f "$work/model.steno" ]; then
+        git show ea29f2a:Sources/Steno/Resources/default.steno > "$work/v1.steno"   # the v1 model, as shipped
+        "$steno" train "${data_flags[@]}" --init "$work/v1.steno" --noise-floor 2 --epochs 40 --decay 0.92 \
+            --batch-size 16 --learning-rate 7e-4 --warmup 200 --speeds 0.9,1.0,1.1 --noise-snr 5:30 --seed 2 \
+            --checkpoint-every 50 2>&1 | tee -a "$work/train.log"
+    fi
+    # What the repository keeps of the run: the curve, and (at most once a sitting, by hand) the weights.
+    python3 tools/training_curve.py "$work/train.log" --tsv models/default-v2/curve.tsv --png models/default-v2/curve.png || true
+    "$steno" export-weights "$checkpoint" --output "$work/resume.checkpoint"
+    echo "to keep this run's weights in the repository: cp $work/resume.checkpoint $kept"
 fi
-# What the repository keeps of the run: the curve, and (at most once a sitting, by hand) the weights.
-python3 tools/training_curve.py "$work/train.log" --tsv models/default-v2/curve.tsv --png models/default-v2/curve.png || true
-"$steno" export-weights "$checkpoint" --output "$work/resume.checkpoint"
-echo "to keep this run's weights in the repository: cp $work/resume.checkpoint $kept"
 
 # The model ships in float16 (half the size; evaluated below as shipped).
 "$steno" annotate "$work/model.steno" --storage f16

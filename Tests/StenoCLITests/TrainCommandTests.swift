@@ -104,6 +104,30 @@ struct TrainCommandTests {
         #expect(try ModelContainer(contentsOf: scratch.file("m.steno")).tensor(named: "phones.weight") == nil)
     }
 
+    @Test("--matrix-precision bfloat16 trains on a CPU with AVX512_BF16 and is refused, by name, elsewhere")
+    func bfloat16Option() throws {
+        let scratch = Scratch()
+        let manifest = scratch.file("m.tsv")
+        try "\(samplesFolder)/hello.wav\thello world this is steno\n".write(toFile: manifest, atomically: true, encoding: .utf8)
+        let model = scratch.file("m.steno")
+        let result = try steno([
+            "train", "--train", manifest, "--valid", manifest, "-o", model, "--layers", "2", "--hidden", "16",
+            "--epochs", "1", "--no-channel-augmentation", "--matrix-precision", "bfloat16",
+        ])
+        if MatrixPrecision.bfloat16InHardware {
+            #expect(result.status == 0, "\(result.stderr.suffix(2_000))")
+            #expect(result.stderr.contains("worker(s), bfloat16 products"), "\(result.stderr)")
+            // The run's precision is saved with it: resuming (for one more epoch) keeps it.
+            let resumed = try steno(["train", "--resume", model + ".checkpoint", "--train", manifest, "--valid", manifest, "-o", model, "--epochs", "2"])
+            #expect(resumed.status == 0 && resumed.stderr.contains("bfloat16 products"), "\(resumed.stderr.suffix(2_000))")
+        } else {
+            #expect(result.status != 0 && result.stderr.contains("no AVX512_BF16"), "\(result.stderr)")
+            #expect(!FileManager.default.fileExists(atPath: model))
+        }
+        let bad = try steno(["train", "--train", manifest, "--valid", manifest, "-o", model, "--matrix-precision", "float8"])
+        #expect(bad.status != 0 && bad.stderr.contains("--matrix-precision"), "\(bad.stderr)")
+    }
+
     @Test("A manifest line without a transcript column names the file and line")
     func malformedManifest() throws {
         let scratch = Scratch()

@@ -245,6 +245,17 @@ struct TrainingTests {
         old.removeValue(forKey: "speakerWarp")
         #expect(try JSONDecoder().decode(TrainingOptions.self, from: JSONSerialization.data(withJSONObject: old)).speakerWarp == nil)
     }
+
+    @Test("A run's matrix precision is saved with its options; older checkpoints decode as float32")
+    func matrixPrecisionOption() throws {
+        var options = TrainingOptions()
+        options.matrixPrecision = .bfloat16
+        let encoded = try JSONEncoder().encode(options)
+        #expect(try JSONDecoder().decode(TrainingOptions.self, from: encoded).matrixPrecision == .bfloat16)
+        var old = try JSONSerialization.jsonObject(with: encoded) as! [String: Any]
+        old.removeValue(forKey: "matrixPrecision")
+        #expect(try JSONDecoder().decode(TrainingOptions.self, from: JSONSerialization.data(withJSONObject: old)).matrixPrecision == .float32)
+    }
 }
 
 @Suite("Model files")
