@@ -289,7 +289,13 @@ struct TrainCommand: ParsableCommand {
             if let matrixPrecision { options.matrixPrecision = matrixPrecision }
         }
         if options.matrixPrecision == .bfloat16 && !MatrixPrecision.bfloat16InHardware {
-            throw ValidationError("--matrix-precision bfloat16: this CPU has no AVX512_BF16, so bfloat16 products would be emulated, far slower than float32")
+            if savedState != nil && matrixPrecision == nil {
+                // A run saved on another machine: carry on in float32 rather than stop.
+                note("note: this run trained with bfloat16 products, but this CPU has no AVX512_BF16: continuing with float32 products")
+                options.matrixPrecision = .float32
+            } else {
+                throw ValidationError("--matrix-precision bfloat16: this CPU has no AVX512_BF16, so bfloat16 products would be emulated, far slower than float32")
+            }
         }
         if let channel = options.channel {
             let (writable, dropped) = channel.keepingWritableCodecs()
