@@ -135,9 +135,14 @@ BF16 static inline __attribute__((always_inline)) void block(
 }
 
 
+// The first `count` of 16 lanes (none when count ≤ 0, all when count ≥ 16).
+static inline __mmask16 lanes(int count) {
+    return count >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << (count > 0 ? count : 0)) - 1);
+}
+
 // Words (x[j], y[j]) for j < 16 (columns past `count` zero): two rows' elements interleaved in pairs.
 BF16 static inline __m512i interleave_rows(const float *x, const float *y, int count) {
-    __mmask16 mask = count >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << count) - 1);
+    __mmask16 mask = lanes(count);
     __m512 low = _mm512_maskz_loadu_ps(mask, x);
     __m512 high = y ? _mm512_maskz_loadu_ps(mask, y) : _mm512_setzero_ps();
     __m512i both = (__m512i)_mm512_cvtne2ps_pbh(high, low);   // x[0..15], then y[0..15]
@@ -148,7 +153,7 @@ BF16 static inline __m512i interleave_rows(const float *x, const float *y, int c
 
 // `count` (≤ 16) floats as bfloat16, in order.
 BF16 static inline void convert_row(const float *x, int count, uint16_t *out) {
-    __mmask16 mask = count >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << count) - 1);
+    __mmask16 mask = lanes(count);
     __m256i half = (__m256i)_mm512_cvtneps_pbh(_mm512_maskz_loadu_ps(mask, x));
     _mm256_mask_storeu_epi16(out, mask, half);
 }
@@ -170,7 +175,7 @@ BF16 static void vector_pack_a(const float *a, int lda, int transposed, int m, i
         for (int i = 0; i < m; i += 16) {
             int count = min_int(16, m - i);
             __m512i pair = interleave_rows(a + (size_t)(2 * p) * lda + i, next ? next + i : NULL, count);
-            _mm512_mask_storeu_epi32(words + (size_t)p * m + i, count >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << count) - 1), pair);
+            _mm512_mask_storeu_epi32(words + (size_t)p * m + i, lanes(count), pair);
         }
     }
 }
@@ -225,9 +230,6 @@ BF16 static void dispatch(int rows, int two, int pair_major, const uint32_t *a, 
     }
 }
 
-static inline __mmask16 columns_mask(int columns) {
-    return columns >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << (columns > 0 ? columns : 0)) - 1);
-}
 
 // Blocked over pairs of k (B's strip of 2 panels × BLOCK_PAIRS words, 16 KB, stays in L1 across a
 // block of BLOCK_ROWS rows of A, whose words for the block stay in L2 across the strips).
@@ -246,7 +248,7 @@ BF16 static void vector_product(const uint16_t *pa, int pair_major, const uint16
                 for (int i = i0; i < i1; i += PANEL_ROWS) {
                     dispatch(min_int(PANEL_ROWS, m - i), columns > PANEL_COLUMNS, pair_major, A + a_word(i, p0, m, pairs, pair_major),
                              pair_major ? (size_t)m : (size_t)pairs, b0, b1, count,
-                             c + (size_t)i * ldc + j0, ldc, columns_mask(columns), columns_mask(columns - PANEL_COLUMNS), load);
+                             c + (size_t)i * ldc + j0, ldc, lanes(columns), lanes(columns - PANEL_COLUMNS), load);
                 }
             }
         }

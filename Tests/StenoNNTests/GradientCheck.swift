@@ -48,3 +48,10 @@ func worstParameterError(_ parameters: [Parameter<Double>], loss: () -> Double) 
 func weightedSum(_ values: [Double], _ weights: [Double]) -> Double {
     zip(values, weights).reduce(0) { $0 + $1.0 * $1.1 }
 }
+
+/// The largest difference between Float `values` and a Double `reference`, relative to the
+/// reference's largest magnitude (floored at 1e-3): how far a Float layer strays from the Double one.
+func worstScaledDifference(_ values: [Float], _ reference: [Double]) -> Double {
+    let scale = max(reference.map(abs).max() ?? 0, 1e-3)
+    return zip(values, reference).map { abs(Double($0) - $1) / scale }.max() ?? 0
+}

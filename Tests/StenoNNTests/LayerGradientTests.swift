@@ -66,14 +66,10 @@ struct LayerGradientTests {
         let output = layer.forward(x.map { Float($0) }, mask: mask.map { Float($0) }, steps: steps, batch: batch)
         let expectedInputGradient = reference.backward(outputGradient)
         let inputGradient = layer.backward(outputGradient.map { Float($0) })
-        func worst(_ a: [Float], _ b: [Double]) -> Double {
-            let scale = max(b.map(abs).max() ?? 0, 1e-3)
-            return zip(a, b).map { abs(Double($0) - $1) / scale }.max() ?? 0
-        }
-        #expect(output.count == expected.count && worst(output, expected) < 1e-5)
-        #expect(worst(inputGradient, expectedInputGradient) < 1e-5)
+        #expect(output.count == expected.count && worstScaledDifference(output, expected) < 1e-5)
+        #expect(worstScaledDifference(inputGradient, expectedInputGradient) < 1e-5)
         for (parameter, referenceParameter) in zip(layer.parameters, reference.parameters) {
-            #expect(worst(parameter.gradient, referenceParameter.gradient) < 1e-5, "\(parameter.name)")
+            #expect(worstScaledDifference(parameter.gradient, referenceParameter.gradient) < 1e-5, "\(parameter.name)")
         }
         // The padded frames give zero output, as in the Double layer.
         #expect(zip(output, expected).allSatisfy { ($1 == 0) == ($0 == 0) })
