@@ -230,6 +230,58 @@ struct TrainCommand: ParsableCommand {
         return options
     }
 
+    /// The options on this command line that would change the run being resumed: given (their values
+    /// differ from the defaults) and different from what the run was saved with. A resumed run keeps its
+    /// network and training options, so these are refused rather than silently ignored; repeating the
+    /// run's own command line with `--resume` is fine.
+    func optionsConflicting(with saved: TrainingOptions, model: ModelDescription) throws -> [String] {
+        let defaults = try Self.parse(["--train", "-", "--valid", validManifest, "--output", output])
+        let mine = try trainingOptions(), network = networkConfiguration(classes: model.network.classes)
+        let (channel, savedChannel) = (mine.channel ?? ChannelAugmentation(), saved.channel ?? ChannelAugmentation())
+        var conflicts: [String] = []
+        func check<Value: Equatable>(_ flag: String, _ option: KeyPath<TrainCommand, Value>, changes: Bool) {
+            if changes && self[keyPath: option] != defaults[keyPath: option] { conflicts.append(flag) }
+        }
+        check("--bins", \.bins, changes: bins != model.features.mel.bins)
+        check("--noise-floor", \.noiseFloor, changes: noiseFloor != model.features.noiseFloor)
+        check("--cell", \.cell, changes: network.cell != model.network.cell)
+        check("--layers", \.layers, changes: network.layers != model.network.layers)
+        check("--hidden", \.hidden, changes: network.hiddenSize != model.network.hiddenSize)
+        check("--stacking", \.stacking, changes: network.stacking != model.network.stacking)
+        check("--chunk", \.chunk, changes: network.chunk != model.network.chunk)
+        check("--lookahead", \.lookahead, changes: network.lookahead != model.network.lookahead)
+        check("--dropout", \.dropout, changes: network.dropout != model.network.dropout)
+        check("--batch-size", \.batchSize, changes: mine.batchSize != saved.batchSize)
+        check("--learning-rate", \.learningRate, changes: mine.learningRate != saved.learningRate)
+        check("--warmup", \.warmup, changes: mine.warmupSteps != saved.warmupSteps)
+        check("--decay", \.decay, changes: mine.decayPerEpoch != saved.decayPerEpoch)
+        check("--weight-decay", \.weightDecay, changes: mine.weightDecay != saved.weightDecay)
+        check("--clip-norm", \.clipNorm, changes: mine.clipNorm != saved.clipNorm)
+        check("--seed", \.seed, changes: mine.seed != saved.seed)
+        check("--no-spec-augment", \.specAugment, changes: mine.specAugment != saved.specAugment)
+        check("--speeds", \.speeds, changes: mine.speeds != saved.speeds)
+        check("--noise-snr", \.noiseSnr, changes: mine.noise != saved.noise)
+        check("--no-channel-augmentation", \.channelAugmentation, changes: (mine.channel == nil) != (saved.channel == nil))
+        check("--reverb", \.reverb, changes: channel.reverbProbability != savedChannel.reverbProbability)
+        check("--padding", \.padding, changes: channel.paddingProbability != savedChannel.paddingProbability)
+        check("--padding-seconds", \.paddingSeconds, changes: channel.paddingSeconds != savedChannel.paddingSeconds)
+        check("--gain", \.gain, changes: channel.gainProbability != savedChannel.gainProbability)
+        check("--gain-range", \.gainRange, changes: channel.gainLow != savedChannel.gainLow || channel.gainHigh != savedChannel.gainHigh)
+        check("--dc", \.dc, changes: channel.dcProbability != savedChannel.dcProbability)
+        check("--band-limit", \.bandLimit, changes: channel.bandLimitProbability != savedChannel.bandLimitProbability)
+        check("--codec", \.codec, changes: channel.codecProbability != savedChannel.codecProbability)
+        check("--codecs", \.codecs, changes: channel.codecs != savedChannel.codecs)
+        check("--background-only", \.backgroundOnly, changes: channel.backgroundOnlyProbability != savedChannel.backgroundOnlyProbability)
+        check("--vtlp", \.vtlp, changes: mine.speakerWarp != saved.speakerWarp)
+        check("--phone-dictionary", \.phoneDictionary, changes: mine.phoneTarget?.dictionary != saved.phoneTarget?.dictionary)
+        check("--phone-layer", \.phoneLayer, changes: mine.phoneTarget?.layer != saved.phoneTarget?.layer)
+        check("--phone-weight", \.phoneWeight, changes: mine.phoneTarget?.weight != saved.phoneTarget?.weight)
+        check("--patience", \.patience, changes: mine.patience != saved.patience)
+        check("--checkpoint-every", \.checkpointEvery, changes: mine.checkpointEvery != saved.checkpointEvery)
+        check("--max-seconds", \.maxSeconds, changes: mine.maximumSeconds != saved.maximumSeconds)
+        return conflicts
+    }
+
     /// The two numbers of a `LOW:HIGH` option, or `requirement` and what was given as the error.
     private static func range(_ text: String, _ requirement: String) throws -> (Double, Double) {
         let bounds = text.split(separator: ":").map { Double($0.trimmingCharacters(in: .whitespaces)) }
@@ -271,6 +323,9 @@ struct TrainCommand: ParsableCommand {
             } else {
                 model = initial
             }
+            // The initial model's measured figures and notes describe it, not what this run makes of it.
+            model.description.provenance.metrics = [:]
+            model.description.provenance.notes = "Fine-tuned from \(initialModel)."
             if let noiseFloor, noiseFloor != model.description.features.noiseFloor {
                 note("\(initialModel) was trained with noise floor \(model.description.features.noiseFloor); fine-tuning with \(noiseFloor)")
                 model.description.features.noiseFloor = noiseFloor
@@ -285,6 +340,10 @@ struct TrainCommand: ParsableCommand {
         }
         var options = try savedState?.options ?? trainingOptions()
         if savedState != nil {
+            let conflicts = try optionsConflicting(with: options, model: model.description)
+            if !conflicts.isEmpty {
+                throw ValidationError("\(resume ?? ""): a resumed run keeps the network and training options it was saved with, so \(conflicts.joined(separator: ", ")) cannot change with --resume (only --epochs, --workers, --matrix-precision and the data and output files can); to train on with other options, start a new run from its weights with --init")
+            }
             options.workers = workers
             if let matrixPrecision { options.matrixPrecision = matrixPrecision }
         }

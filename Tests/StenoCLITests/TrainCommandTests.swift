@@ -34,15 +34,30 @@ struct TrainCommandTests {
         #expect(info.stdout.contains("trained on: \(manifest)"))
         #expect(info.stdout.contains("noise floor 2.0 (16-bit scale)"), "\(info.stdout)")
 
+        // A resumed run keeps the options it was saved with: repeating them is fine (--hidden 64), other
+        // values are refused by name and nothing is written.
+        let saved = try Data(contentsOf: URL(fileURLWithPath: model))
+        let changed = try steno(["train", "--resume", model + ".checkpoint", "--train", manifest, "--valid", manifest, "--output", model,
+                                 "--epochs", "150", "--learning-rate", "0.5", "--seed", "3", "--hidden", "64"])
+        #expect(changed.status != 0, "\(changed.stderr.suffix(2_000))")
+        #expect(changed.stderr.contains("so --learning-rate, --seed cannot change with --resume"), "\(changed.stderr)")
+        #expect(try Data(contentsOf: URL(fileURLWithPath: model)) == saved)
+
         // Fine-tuning starts from the trained weights: one more epoch at a tiny rate keeps CER 0, and
-        // keeps the model's noise floor unless --noise-floor is given.
+        // keeps the model's noise floor unless --noise-floor is given. The initial model's measured figures
+        // and notes describe it, not the fine-tuned model, so they are not carried over.
+        try "the tiny model".write(toFile: scratch.file("notes.txt"), atomically: true, encoding: .utf8)
+        #expect(try steno(["annotate", model, "--metric", "test_wer_fsdd=1.5", "--notes-file", scratch.file("notes.txt")]).status == 0)
         let tuned = try steno([
             "train", "--init", model, "--train", manifest, "--valid", manifest, "--output", scratch.file("tuned.steno"),
             "--batch-size", "2", "--epochs", "1", "--warmup", "0", "--learning-rate", "1e-6", "--no-spec-augment",
         ])
         #expect(tuned.status == 0, "\(tuned.stderr.suffix(2_000))")
         #expect(tuned.stdout.contains("best epoch 1: valid CER 0.00%"), "\(tuned.stdout)")
-        #expect(try steno(["info", scratch.file("tuned.steno")]).stdout.contains("noise floor 2.0 (16-bit scale)"))
+        let tunedInfo = try steno(["info", scratch.file("tuned.steno")]).stdout
+        #expect(tunedInfo.contains("noise floor 2.0 (16-bit scale)"))
+        #expect(tunedInfo.contains("Fine-tuned from \(model).") && tunedInfo.contains("valid_cer: 0.000"), "\(tunedInfo)")
+        #expect(!tunedInfo.contains("test_wer_fsdd") && !tunedInfo.contains("the tiny model"), "\(tunedInfo)")
         let refloored = try steno([
             "train", "--init", model, "--noise-floor", "0", "--train", manifest, "--valid", manifest,
             "--output", scratch.file("refloored.steno"), "--batch-size", "2", "--epochs", "1", "--warmup", "0",
