@@ -1,5 +1,6 @@
 import Foundation
 import Steno
+import StenoTraining
 
 // Steno's benchmarks. Run on a release build:
 //   swift run -c release steno-bench frontend [seconds-of-audio] [repeats]
@@ -135,4 +136,23 @@ for (name, _, _, format) in files {
     let frontend = Frontend(features: fbank80)
     let file = path(name, format)
     report("decode + fbank 80: \(name)", seconds: seconds, wall: try medianSeconds { _ = try frontend.compute(.file(file)) })
+}
+
+// Training's augmentation resamples whole utterances (speed perturbation, 8 kHz round trips): Steno's
+// polyphase resampler against libsamplerate's fastest sinc converter, which it replaced there.
+func libsamplerate(_ samples: [Float], from: Int, to: Int) throws -> [Float] {
+    var output: [Float] = []
+    let resampler = try Resampler(from: from, to: to, quality: .fastest, name: "bench")
+    try samples.withUnsafeBufferPointer { try resampler.process($0, endOfInput: true, appendingTo: &output) }
+    return output
+}
+for (name, from, to) in [("14.4 → 16 kHz (speed 0.9)", 14_400, 16_000), ("17.6 → 16 kHz (1.1)", 17_600, 16_000),
+                         ("16 → 8 kHz", 16_000, 8_000), ("8 → 16 kHz", 8_000, 16_000)] {
+    let input = testSignal(seconds: seconds, rate: from)
+    let polyphase = PolyphaseResampler(from: from, to: to)!
+    let ours = try medianSeconds { _ = polyphase.resample(input) }
+    let theirs = try medianSeconds { _ = try libsamplerate(input, from: from, to: to) }
+    report("polyphase: \(name)", seconds: seconds, wall: ours)
+    report("libsamplerate fastest: \(name)", seconds: seconds, wall: theirs)
+    print(String(format: "  polyphase / libsamplerate speed: %.1f×", theirs / ours))
 }

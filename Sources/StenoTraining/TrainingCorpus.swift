@@ -161,7 +161,9 @@ public struct TrainingCorpus: Sendable {
 /// Audio played `speed` times faster (and higher), as in Ko et al. (2015): resampled from
 /// `speed`·rate to rate.
 func perturbSpeed(_ samples: [Float], by speed: Double, rate: Int, name: String) throws(AudioError) -> [Float] {
-    let resampler = try Resampler(from: Int((Double(rate) * speed).rounded()), to: rate, quality: .fastest, name: name)
+    let playedAt = Int((Double(rate) * speed).rounded())
+    if let resampler = PolyphaseResampler.cached(from: playedAt, to: rate) { return resampler.resample(samples) }
+    let resampler = try Resampler(from: playedAt, to: rate, quality: .fastest, name: name)
     var output: [Float] = []
     try samples.withUnsafeBufferPointer { buffer throws(AudioError) in
         try resampler.process(buffer, endOfInput: true, appendingTo: &output)

@@ -230,10 +230,15 @@ enum BandLimit {
         return narrowband(filtered, rate: rate)
     }
 
-    /// `samples` resampled (libsamplerate, its fastest sinc converter), trimmed or zero-padded to `length` when given.
+    /// `samples` resampled (``PolyphaseResampler``, or libsamplerate's fastest sinc converter for a factor
+    /// it does not take), trimmed or zero-padded to `length` when given.
     static func resample(_ samples: [Float], from: Int, to: Int, length: Int? = nil) -> [Float] {
         var output: [Float] = []
-        if let resampler = try? Resampler(from: from, to: to, quality: .fastest, name: "augmentation") {
+        if from == to {
+            output = samples
+        } else if let resampler = PolyphaseResampler.cached(from: from, to: to) {
+            output = resampler.resample(samples)
+        } else if let resampler = try? Resampler(from: from, to: to, quality: .fastest, name: "augmentation") {
             try? samples.withUnsafeBufferPointer { try resampler.process($0, endOfInput: true, appendingTo: &output) }
         }
         guard let length else { return output }
@@ -303,9 +308,9 @@ public struct Codec: Sendable {
         let codecRate = rate ?? inputRate
         let input = codecRate == inputRate ? samples : BandLimit.resample(samples, from: inputRate, to: codecRate)
         guard let bytes = try? AudioFileWriter.encode(input, sampleRate: codecRate, format: format, compression: compression),
-              let decoded = try? AudioDecoder.decode(.bytes(bytes, name: format.rawValue), sampleRate: inputRate, quality: .fastest, acceptingShortfall: true)
+              let decoded = try? AudioDecoder.decode(.bytes(bytes, name: format.rawValue), sampleRate: codecRate, quality: .fastest, acceptingShortfall: true)
         else { return nil }
-        var output = decoded.samples
+        var output = BandLimit.resample(decoded.samples, from: codecRate, to: inputRate)
         if output.count > samples.count { output.removeLast(output.count - samples.count) }
         if output.count < samples.count { output += [Float](repeating: 0, count: samples.count - output.count) }
         return output
