@@ -176,6 +176,36 @@ public final class AcousticModel: @unchecked Sendable {
         return copy
     }
 
+    /// The element-wise mean of the weights of `models` (checkpoint averaging: models from one run, or
+    /// fine-tuned from one model, often recognize better averaged than any one alone). They must share
+    /// alphabet, features, normalization and architecture; `names` (one per model, for errors and the
+    /// new model's notes) say which one differs. The result is float32 with the first model's
+    /// description, its measured figures dropped.
+    public static func averaging(_ models: [AcousticModel], names: [String]) throws(ModelLoadError) -> AcousticModel {
+        guard let first = models.first, names.count == models.count else {
+            throw ModelLoadError(file: names.first ?? "", problem: "nothing to average")
+        }
+        for (model, name) in zip(models, names).dropFirst() {
+            let (a, b) = (first.description, model.description)
+            let difference = a.network != b.network ? "architecture" : a.features != b.features ? "features"
+                : a.alphabet != b.alphabet ? "alphabet" : a.normalization != b.normalization ? "feature normalization" : nil
+            if let difference { throw ModelLoadError(file: name, problem: "its \(difference) differs from \(names[0])'s; only models of one architecture, trained on the same features, can be averaged") }
+        }
+        var description = first.description
+        description.precision = nil
+        description.provenance.metrics = [:]
+        description.provenance.notes = "The average of the weights of \(names.joined(separator: ", "))."
+        let average = AcousticModel(description, seed: 0)
+        for (index, target) in average.network.parameters.enumerated() {
+            var sums = [Double](repeating: 0, count: target.values.count)
+            for model in models {
+                for (i, value) in model.network.parameters[index].values.enumerated() { sums[i] += Double(value) }
+            }
+            target.values = sums.map { Float($0 / Double(models.count)) }
+        }
+        return average
+    }
+
     /// Input frames `[frames, inputSize]` after the model's global normalization.
     public func normalized(_ features: FeatureMatrix) -> FeatureMatrix {
         guard let statistics = description.normalization else { return features }

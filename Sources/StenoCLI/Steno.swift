@@ -13,7 +13,7 @@ struct StenoCommand: ParsableCommand {
             libsndfile reads (WAV, FLAC, Ogg Vorbis, Opus, AIFF, MP3, ...), at any rate and channel count; \
             `-` reads it from standard input.
             """,
-        subcommands: [TranscribeCommand.self, StreamCommand.self, ServeCommand.self, EvaluateCommand.self, TrainCommand.self, ExportWeightsCommand.self, QuantizeCommand.self, LanguageModelCommand.self, AnnotateCommand.self, FeaturesCommand.self, InfoCommand.self]
+        subcommands: [TranscribeCommand.self, StreamCommand.self, ServeCommand.self, EvaluateCommand.self, TrainCommand.self, ExportWeightsCommand.self, AverageCommand.self, QuantizeCommand.self, LanguageModelCommand.self, AnnotateCommand.self, FeaturesCommand.self, InfoCommand.self]
     )
 
     /// Errors thrown out of a command read `error: …`, like the lines the commands print themselves
