@@ -37,6 +37,9 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Checkpoint file (default: OUTPUT.checkpoint).")
     var checkpoint: String?
 
+    @Option(help: ArgumentHelp("Also write every epoch's model to FOLDER/epoch-N.steno (float32, with that epoch's validation figures), for 'steno average'. Created if missing; may be given with --resume.", valueName: "folder"))
+    var keepEpochs: String?
+
     @Option(help: "Continue the run saved in this checkpoint; its network and training options are used.")
     var resume: String?
 
@@ -389,6 +392,11 @@ struct TrainCommand: ParsableCommand {
             trainer = try Trainer(model: model, training: training, validation: validation, options: options, output: output, checkpoint: checkpointPath, group: group)
         }
         trainer.outputStorage = float16 ? .float16 : .float32
+        if let keepEpochs, leader {
+            try FileManager.default.createDirectory(atPath: keepEpochs, withIntermediateDirectories: true)
+            guard FileManager.default.isWritableFile(atPath: keepEpochs) else { throw ValidationError("--keep-epochs \(keepEpochs): the folder cannot be written") }
+            trainer.epochModelsFolder = keepEpochs
+        }
         let bar = ProgressPrinter()
         trainer.log = { bar.log($0) }
         trainer.progress = { bar.show($0) }

@@ -85,6 +85,9 @@ public final class Trainer {
     private var workers: GradientWorkers?
     /// How the best model is stored at the output path (`.float16` halves its size).
     public var outputStorage: ModelContainer.Storage = .float32
+    /// When set, every epoch's model is also written to `epoch-N.steno` in this folder (float32, that
+    /// epoch's validation figures on its card), for checkpoint averaging (`steno average`); rank 0 only.
+    public var epochModelsFolder: String?
     /// Receives one line per event worth logging (epoch results, warnings, checkpoints); rank 0 only.
     public var log: (String) -> Void = { _ in }
     /// Receives progress after every batch; rank 0 only.
@@ -260,6 +263,12 @@ public final class Trainer {
             log(String(format: "epoch %d: train loss %.3f, train CER %.2f%%, valid loss %.3f, valid CER %.2f%%, WER %.2f%% (%.0f s)",
                        record.epoch, record.trainLoss, fit.cer, record.validLoss, record.validCER, record.validWER, record.seconds)
                 + (record.phoneLoss.map { String(format: "; phone loss %.3f", $0) } ?? ""))
+        }
+        if isLeader, let folder = epochModelsFolder {
+            let provenance = model.description.provenance
+            recordProvenance(validation)
+            try model.write(to: folder + "/epoch-\(record.epoch).steno")
+            model.description.provenance = provenance
         }
         if state.bestValidationCER.map({ validation.cer < $0 }) ?? true {
             state.bestValidationCER = validation.cer

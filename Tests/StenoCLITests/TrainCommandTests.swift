@@ -119,6 +119,29 @@ struct TrainCommandTests {
         #expect(try ModelContainer(contentsOf: scratch.file("m.steno")).tensor(named: "phones.weight") == nil)
     }
 
+    @Test("--keep-epochs writes every epoch's model with its own validation figures; steno average combines them")
+    func keepEpochs() throws {
+        let scratch = Scratch()
+        let manifest = scratch.file("m.tsv")
+        try "\(samplesFolder)/hello.wav\thello world this is steno\n".write(toFile: manifest, atomically: true, encoding: .utf8)
+        let folder = scratch.file("epochs")
+        let result = try steno([
+            "train", "--train", manifest, "--valid", manifest, "-o", scratch.file("m.steno"), "--layers", "1", "--hidden", "16",
+            "--epochs", "2", "--no-channel-augmentation", "--learning-rate", "1e-2", "--keep-epochs", folder,
+        ])
+        #expect(result.status == 0, "\(result.stderr.suffix(2_000))")
+        let losses = try [1, 2].map { epoch in
+            let model = try AcousticModel(contentsOf: folder + "/epoch-\(epoch).steno")
+            #expect(model.description.provenance.epochs == epoch)
+            return try #require(model.description.provenance.metrics["valid_loss"])
+        }
+        // Each card holds its own epoch's figure, as the log printed it.
+        for (epoch, loss) in zip([1, 2], losses) { #expect(result.stderr.contains(String(format: "epoch %d: train loss", epoch)) && result.stderr.contains(String(format: "valid loss %.3f", loss)), "\(loss)") }
+        #expect(losses[0] != losses[1])
+        let average = try steno(["average", folder + "/epoch-1.steno", folder + "/epoch-2.steno", "-o", scratch.file("average.steno")])
+        #expect(average.status == 0, "\(average.stderr)")
+    }
+
     @Test("--matrix-precision bfloat16 trains on a CPU with AVX512_BF16 and is refused, by name, elsewhere")
     func bfloat16Option() throws {
         let scratch = Scratch()
