@@ -25,17 +25,17 @@ public struct PolyphaseResampler: Sendable {
     static let tapsAtLowerRate = 48
     /// The cutoff as a fraction of the lower Nyquist frequency, and the Kaiser window's β (≈ 85 dB).
     static let cutoff = 0.9, beta = 8.6
-    /// Factors whose `up` exceeds this (e.g. 44 100 → 16 000, 160 / 441) are left to libsamplerate.
+    /// Factors whose terms exceed this (e.g. 16 000 → 16 001) are left to libsamplerate.
     static let maximumPhases = 1_000
 
-    /// A resampler from `inputRate` to `outputRate` (Hz), or nil when the factor needs more than
-    /// ``maximumPhases`` phases.
+    /// A resampler from `inputRate` to `outputRate` (Hz), or nil when a term of the factor in lowest
+    /// terms exceeds ``maximumPhases``.
     public init?(from inputRate: Int, to outputRate: Int) {
         guard inputRate > 0, outputRate > 0 else { return nil }
         let divisor = Self.greatestCommonDivisor(inputRate, outputRate)
         up = outputRate / divisor
         down = inputRate / divisor
-        guard up <= Self.maximumPhases else { return nil }
+        guard up <= Self.maximumPhases, down <= Self.maximumPhases else { return nil }
         // The kernel in input samples: a low-pass at the lower rate's Nyquist frequency, wider (in
         // input samples) when the output rate is the lower one.
         let bandwidth = min(1, Double(up) / Double(down))        // lower Nyquist / input Nyquist
@@ -73,7 +73,8 @@ public struct PolyphaseResampler: Sendable {
                         let w = UnsafeRawPointer(weights.baseAddress!)
                         var n = r
                         while n < count {
-                            // In `padded`, the first input read is at (n · down / up) - lead + lead.
+                            // The first input read, `lead` samples before input sample n · down / up, is
+                            // padded[n · down / up].
                             let x = UnsafeRawPointer(source.baseAddress! + n * down / up)
                             var sum = SIMD16<Float>()
                             for block in stride(from: 0, to: taps * 4, by: 64) {
