@@ -56,6 +56,7 @@ if ! $evaluate_only && [ ! -f "$work/synthetic/manifest.tsv" ]; then
 fi
 swift build -c release --product steno && swift build -c release --product steno-bench
 steno=.build/release/steno
+finished() { "$steno" info "$1" | grep "checkpoint (finished" > /dev/null; }   # CHECKPOINT: its run has ended
 
 checkpoint="$work/model.checkpoint"
 kept=models/default-v2/resume.checkpoint
@@ -68,7 +69,7 @@ else
         cp "$kept" "$checkpoint"   # a fresh machine: continue from the weights the repository keeps
     fi
     if [ -f "$checkpoint" ]; then
-        if ! "$steno" info "$checkpoint" | grep "checkpoint (finished" > /dev/null; then
+        if ! finished "$checkpoint"; then
             "$steno" train "${data_flags[@]}" --resume "$checkpoint" 2>&1 | tee -a "$work/train.log"
         fi
     elif [ ! -f "$work/model.steno" ]; then
@@ -87,15 +88,14 @@ else
     #     epoch, seed 5), keeping every epoch's model, and the model evaluated and shipped is the average of
     #     the run's best with the fine-tune's epoch models 4 and 5 (measured at epoch 30 of the run:
     #     validation CER 33.3% against 33.9% for the run's best and 33.6% for the fine-tune's best; see the README).
-    if "$steno" info "$checkpoint" | grep "checkpoint (finished" > /dev/null; then
+    if finished "$checkpoint"; then
         [ -f "$work/run-best.steno" ] || cp "$work/model.steno" "$work/run-best.steno"
         tune="$work/average"
         mkdir -p "$tune"
         tune_flags=(--train "$work/manifests/train.tsv" --train "$work/synthetic/manifest.tsv" --valid "$work/manifests/valid.tsv"
                     --output "$tune/model.steno" --checkpoint "$tune/model.checkpoint" --workers 2 --keep-epochs "$tune/epochs")
         if [ -f "$tune/model.checkpoint" ]; then
-            "$steno" info "$tune/model.checkpoint" | grep "checkpoint (finished" > /dev/null \
-                || "$steno" train "${tune_flags[@]}" --resume "$tune/model.checkpoint" 2>&1 | tee -a "$tune/train.log"
+            finished "$tune/model.checkpoint" || "$steno" train "${tune_flags[@]}" --resume "$tune/model.checkpoint" 2>&1 | tee -a "$tune/train.log"
         else
             precision=()
             grep -q avx512_bf16 /proc/cpuinfo && precision=(--matrix-precision bfloat16)

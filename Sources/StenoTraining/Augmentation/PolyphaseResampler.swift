@@ -42,13 +42,13 @@ public struct PolyphaseResampler: Sendable {
         let halfWidth = (Double(Self.tapsAtLowerRate) / bandwidth / 2).rounded(.up)
         taps = (2 * Int(halfWidth) + 15) / 16 * 16               // whole SIMD16 blocks; the extra weights are 0
         let cutoff = Self.cutoff * bandwidth                     // as a fraction of the input Nyquist frequency
-        lead = Int(halfWidth) - 1
+        let (phaseCount, tapCount, leadCount) = (up, taps, Int(halfWidth) - 1)
+        lead = leadCount
         let window = Self.besselI0(Self.beta)
-        let (phaseCount, tapCount) = (up, taps)
         phases = (0..<phaseCount).map { phase in
             let offset = Double(phase) / Double(phaseCount)       // output position past the input sample
             return (0..<tapCount).map { j in
-                let distance = Double(j - (Int(halfWidth) - 1)) - offset  // input sample's distance from the output position
+                let distance = Double(j - leadCount) - offset     // input sample's distance from the output position
                 let x = distance / halfWidth
                 guard abs(x) < 1 else { return 0 }
                 let sinc = distance == 0 ? 1 : sin(.pi * cutoff * distance) / (.pi * cutoff * distance)
