@@ -109,6 +109,9 @@ struct TrainCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Additive noise: a noisy copy of every utterance at a random SNR in this range (dB), e.g. 5:30.", valueName: "low:high"))
     var noiseSnr: String?
 
+    @Option(help: "With --noise-snr: the probability that the noise is white (hiss); the rest is coloured at random, from white to rumble.")
+    var noiseWhite: Double = 0
+
     @Flag(inversion: .prefixedNo, help: "Channel augmentation on the waveform, with the probabilities below.")
     var channelAugmentation = true
 
@@ -179,6 +182,7 @@ struct TrainCommand: ParsableCommand {
         if resume == nil && trainManifests.isEmpty { throw ValidationError("give at least one --train manifest") }
         if resume != nil && initialModel != nil { throw ValidationError("--resume and --init cannot be combined") }
         if widen != nil && initialModel == nil { throw ValidationError("--widen needs --init: the model to widen") }
+        if noiseWhite != 0 && noiseSnr == nil { throw ValidationError("--noise-white needs --noise-snr: the noise's level") }
         if let problem = try trainingOptions().problem { throw ValidationError(problem) }
         if let problem = networkConfiguration(classes: 2).problem { throw ValidationError(problem) }
         if bins < 1 { throw ValidationError("--bins must be at least 1") }
@@ -201,7 +205,7 @@ struct TrainCommand: ParsableCommand {
         options.speeds = factors.map { $0! }
         if let noiseSnr {
             let (low, high) = try Self.range(noiseSnr, "--noise-snr must be LOW:HIGH in dB, e.g. 5:30")
-            options.noise = NoiseAugmentation(lowestSNR: low, highestSNR: high)
+            options.noise = NoiseAugmentation(lowestSNR: low, highestSNR: high, whiteShare: noiseWhite)
         }
         if channelAugmentation {
             var channel = ChannelAugmentation()
@@ -263,7 +267,8 @@ struct TrainCommand: ParsableCommand {
         check("--seed", \.seed, changes: mine.seed != saved.seed)
         check("--no-spec-augment", \.specAugment, changes: mine.specAugment != saved.specAugment)
         check("--speeds", \.speeds, changes: mine.speeds != saved.speeds)
-        check("--noise-snr", \.noiseSnr, changes: mine.noise != saved.noise)
+        check("--noise-snr", \.noiseSnr, changes: mine.noise?.lowestSNR != saved.noise?.lowestSNR || mine.noise?.highestSNR != saved.noise?.highestSNR)
+        check("--noise-white", \.noiseWhite, changes: (mine.noise?.whiteShare ?? 0) != (saved.noise?.whiteShare ?? 0))
         check("--no-channel-augmentation", \.channelAugmentation, changes: (mine.channel == nil) != (saved.channel == nil))
         check("--reverb", \.reverb, changes: channel.reverbProbability != savedChannel.reverbProbability)
         check("--padding", \.padding, changes: channel.paddingProbability != savedChannel.paddingProbability)

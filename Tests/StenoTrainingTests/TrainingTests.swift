@@ -191,6 +191,29 @@ struct TrainingTests {
         #expect(NoiseAugmentation(lowestSNR: 30, highestSNR: 5).problem != nil)
     }
 
+    @Test("A white share of 1 gives white noise (no correlation between neighbouring samples), 0 gives coloured noise, and old runs' options decode with none")
+    func whiteNoiseShare() throws {
+        let signal = [Float](repeating: 0.2, count: 8_000) + [Float](repeating: -0.2, count: 8_000)
+        /// The correlation of the added noise's neighbouring samples, averaged over 20 draws.
+        func neighbourCorrelation(_ noise: NoiseAugmentation) -> Double {
+            var random = SplitMix64(seed: 3), total = 0.0
+            for _ in 0..<20 {
+                let added = zip(noise.apply(to: signal, random: &random), signal).map { Double($0 - $1) }
+                let lagged = zip(added.dropFirst(), added).reduce(0.0) { $0 + $1.0 * $1.1 }
+                total += lagged / added.reduce(0.0) { $0 + $1 * $1 }
+            }
+            return total / 20
+        }
+        #expect(abs(neighbourCorrelation(NoiseAugmentation(lowestSNR: 10, highestSNR: 10, whiteShare: 1))) < 0.02)
+        // Smoothing uniform in 0…0.98 has a mean neighbour correlation near 0.5.
+        #expect(neighbourCorrelation(NoiseAugmentation(lowestSNR: 10, highestSNR: 10)) > 0.3)
+        #expect(NoiseAugmentation(lowestSNR: 5, highestSNR: 10, whiteShare: 1.5).problem?.contains("--noise-white") == true)
+        let old = try JSONDecoder().decode(NoiseAugmentation.self, from: Data(#"{"lowestSNR": 5, "highestSNR": 30}"#.utf8))
+        #expect(old == NoiseAugmentation(lowestSNR: 5, highestSNR: 30, whiteShare: 0))
+        let saved = NoiseAugmentation(lowestSNR: 5, highestSNR: 30, whiteShare: 0.4)
+        #expect(try JSONDecoder().decode(NoiseAugmentation.self, from: JSONEncoder().encode(saved)) == saved)
+    }
+
     @Test("An utterance's training example depends on the seed, the epoch and the utterance only, and augmentation changes it")
     func examplesAreSeeded() throws {
         let scratch = Scratch()
