@@ -93,6 +93,15 @@ public final class AcousticModel: @unchecked Sendable {
         return AcousticModel(wider, network: network.widened(to: hiddenSize, seed: seed))
     }
 
+    /// This model with `extra` more recurrent layers on top, each set up to pass its input through
+    /// nearly unchanged (``AcousticNetwork/deepened(by:)``): a starting point for training a deeper
+    /// model without starting over. Needs LSTM cells.
+    public func deepened(by extra: Int) -> AcousticModel {
+        var deeper = description
+        deeper.network.layers += extra
+        return AcousticModel(deeper, network: network.deepened(by: extra))
+    }
+
     /// Loads a model file, checking that its tensors match its architecture.
     public convenience init(contentsOf path: String) throws {
         let container = try ModelContainer(contentsOf: path)

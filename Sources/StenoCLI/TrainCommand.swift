@@ -49,6 +49,9 @@ struct TrainCommand: ParsableCommand {
     @Option(help: ArgumentHelp("With --init: first widen every recurrent layer of the initial model to this many units per direction. The added units start with zero weights towards everything the old ones feed, so training starts from the initial model's outputs with more capacity.", valueName: "units"))
     var widen: Int?
 
+    @Option(help: ArgumentHelp("With --init: first add this many bidirectional LSTM layers on top of the initial model's, each set up to pass its input through nearly unchanged (training then grows their weights), so training starts close to the initial model's outputs with more depth.", valueName: "layers"))
+    var deepen: Int?
+
     @Option(help: "Log-mel bins per frame (fbank, Kaldi definitions).")
     var bins: Int = 80
 
@@ -182,6 +185,8 @@ struct TrainCommand: ParsableCommand {
         if resume == nil && trainManifests.isEmpty { throw ValidationError("give at least one --train manifest") }
         if resume != nil && initialModel != nil { throw ValidationError("--resume and --init cannot be combined") }
         if widen != nil && initialModel == nil { throw ValidationError("--widen needs --init: the model to widen") }
+        if deepen != nil && initialModel == nil { throw ValidationError("--deepen needs --init: the model to deepen") }
+        if let deepen, deepen < 1 { throw ValidationError("--deepen must add at least one layer") }
         if noiseWhite != 0 && noiseSnr == nil { throw ValidationError("--noise-white needs --noise-snr: the noise's level") }
         if let problem = try trainingOptions().problem { throw ValidationError(problem) }
         if let problem = networkConfiguration(classes: 2).problem { throw ValidationError(problem) }
@@ -322,7 +327,15 @@ struct TrainCommand: ParsableCommand {
             model = try AcousticModel(container: container, name: resume)
             savedState = try TrainingCheckpointHeader.trainingState(in: container)
         } else if let initialModel {
-            let initial = try AcousticModel(contentsOf: initialModel)
+            var initial = try AcousticModel(contentsOf: initialModel)
+            if let deepen {
+                guard initial.description.network.cell == .lstm else {
+                    throw ValidationError("--deepen: \(initialModel) has \(initial.description.network.cell.rawValue) cells; pass-through layers need LSTM cells")
+                }
+                let layers = initial.description.network.layers
+                note("deepening \(initialModel) from \(layers) to \(layers + deepen) layers (the added ones pass their input through)")
+                initial = initial.deepened(by: deepen)
+            }
             if let widen {
                 let units = initial.description.network.hiddenSize
                 guard widen > units else { throw ValidationError("--widen \(widen): \(initialModel) already has \(units) units per direction; give more") }

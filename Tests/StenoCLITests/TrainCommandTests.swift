@@ -80,6 +80,20 @@ struct TrainCommandTests {
         #expect(try steno(["info", wide]).stdout.contains("architecture: 2 × bidirectional LSTM of 96 units per direction"))
         let narrower = try steno(["train", "--init", model, "--widen", "32", "--train", manifest, "--valid", manifest, "--output", scratch.file("n.steno")])
         #expect(narrower.status != 0 && narrower.stderr.contains("already has 64 units per direction"), "\(narrower.stderr)")
+
+        // --deepen adds layers that pass their input through (nearly: this model's saturated outputs are
+        // where the copy is least exact): an epoch at a tiny rate stays far below a fresh layer's ~100%.
+        let deep = scratch.file("deep.steno")
+        let deepened = try steno([
+            "train", "--init", model, "--deepen", "1", "--train", manifest, "--valid", manifest, "--output", deep,
+            "--batch-size", "2", "--epochs", "1", "--warmup", "0", "--learning-rate", "1e-6", "--no-spec-augment",
+        ])
+        #expect(deepened.status == 0, "\(deepened.stderr.suffix(2_000))")
+        #expect(deepened.stderr.contains("deepening \(model) from 2 to 3 layers"), "\(deepened.stderr)")
+        let deepCER = deepened.stdout.components(separatedBy: "best epoch 1: valid CER ").dropFirst().first
+            .flatMap { Double($0.prefix { $0 != "%" }) }
+        #expect(deepCER.map { $0 < 15 } ?? false, "\(deepened.stdout)")
+        #expect(try steno(["info", deep]).stdout.contains("architecture: 3 × bidirectional LSTM of 64 units per direction"))
     }
 
     @Test("Bad manifests and options are reported before training", arguments: [
@@ -89,6 +103,7 @@ struct TrainCommandTests {
         (["--epochs", "-1"], "--epochs"),
         (["--vtlp", "1.2:0.8"], "--vtlp"),
         (["--vtlp", "0.9"], "--vtlp"),
+        (["--deepen", "1"], "--deepen needs --init"),
         (["--phone-dictionary", "/nonexistent/p.tsv"], "/nonexistent/p.tsv: cannot be read"),
         (["--phone-dictionary", "/nonexistent/p.tsv", "--phone-weight", "0"], "--phone-weight"),
         (["--phone-dictionary", samplesFolder + "/manifest.tsv", "--phone-layer", "9"], "--phone-layer 9"),
